@@ -1,0 +1,95 @@
+"""技工院校学籍与资助管理 — the application factory."""
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from aid.config import Config
+from aid.extensions import csrf, db, htmx, login_manager, migrate
+
+# Areas, each a sub-package with a `views.bp` blueprint and, optionally,
+# `models`, `cli` (register(app)) and `demo` (demo_step(ctx)) modules that are
+# discovered by name. Add new areas here, in dependency order.
+AREAS = ["auth", "home", "org", "audit", "health", "students"]
+
+
+def area_module(area: str, name: str):
+    """The module aid.<area>.<name>, or None when the area has none."""
+    import importlib
+    import importlib.util
+
+    full = f"aid.{area}.{name}"
+    if importlib.util.find_spec(full) is None:
+        return None
+    return importlib.import_module(full)
+
+
+def create_app(config: type | dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True,
+                template_folder="../templates", static_folder="../static")
+    app.config.from_object(Config)
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+    _configure_paths_and_keys(app)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    htmx.init_app(app)
+
+    with app.app_context():
+        from aid.database import configure_engine
+        configure_engine(db.engine)
+
+    from aid import models  # noqa: F401  (registers every model with the metadata)
+    from aid.auth.sessions import init_login
+    from aid.errors import init_errors
+    from aid.security import init_security
+    from aid.templating import init_templating
+
+    init_login(app)
+    init_errors(app)
+    init_security(app)
+    init_templating(app)
+    for area in AREAS:
+        views = area_module(area, "views")
+        if views is not None:
+            app.register_blueprint(views.bp)
+
+    from aid.cli import register_cli
+    register_cli(app)
+    _configure_logging(app)
+    return app
+
+
+def _configure_paths_and_keys(app: Flask) -> None:
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'aid.sqlite3'}"
+    if not app.config.get("STORAGE_DIR"):
+        app.config["STORAGE_DIR"] = str(instance / "storage")
+    if not app.config.get("SECRET_KEY"):
+        key_file = instance / "secret_key"
+        if not key_file.exists():
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_hex(32))
+        app.config["SECRET_KEY"] = key_file.read_text().strip()
+    from aid.core.crypto import DataCipher, load_or_create_key
+
+    key_path = Path(app.config.get("DATA_KEY_FILE") or instance / "data.key")
+    app.config["DATA_KEY_FILE"] = str(key_path)
+    app.extensions["aid_cipher"] = DataCipher(load_or_create_key(key_path, os.environ.get("AID_DATA_KEY")))
+
+
+def _configure_logging(app: Flask) -> None:
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

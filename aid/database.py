@@ -1,0 +1,31 @@
+"""Engine set-up: SQLite pragmas and write locking; PostgreSQL needs nothing special."""
+from flask import has_request_context, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+
+def configure_engine(engine: Engine) -> None:
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_conn, _record):
+        # Let SQLAlchemy, not pysqlite, emit BEGIN (see _begin_immediate).
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=15000")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn):
+        # Writers take the write lock at BEGIN, so concurrent writers wait
+        # (busy_timeout) instead of failing with "database is locked" when a
+        # read transaction tries to upgrade. Safe-method requests only read
+        # and begin deferred, so readers never queue behind writers (WAL).
+        if has_request_context() and request.method in ("GET", "HEAD", "OPTIONS"):
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")

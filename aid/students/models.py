@@ -1,0 +1,122 @@
+"""Majors, classes and the student register (学籍)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, LargeBinary, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from aid.extensions import db
+from aid.timeutil import utcnow
+
+STUDY_MODES = {"full_time": "全日制", "part_time": "非全日制"}
+HOUSEHOLDS = {"rural": "农村（含县镇）", "urban": "城镇"}
+REGISTER_STATUSES = ("在籍", "休学", "退学", "转出", "毕业", "结业")
+REGISTRATION_STATES = {"draft": "待报送", "submitted": "已报送", "verified": "已审核", "returned": "已退回"}
+CLASS_LEVELS = ("中级工", "高级工", "预备技师(技师)")
+ENTRY_POINTS = ("初中起点", "高中起点", "中级工起点")
+
+
+class Major(db.Model):
+    __tablename__ = "majors"
+    __table_args__ = (UniqueConstraint("school_id", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    code: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(100))
+    training_level: Mapped[str] = mapped_column(String(20), default="中级工")
+    agriculture_related: Mapped[bool] = mapped_column(default=False)
+    opera_performance: Mapped[bool] = mapped_column(default=False)
+    other_performing_arts: Mapped[bool] = mapped_column(default=False)
+    tuition_fen_per_year: Mapped[int] = mapped_column(default=0)
+    # private schools are waived at the standard of a public school's same major
+    public_tuition_fen_per_year: Mapped[int | None]
+    school = relationship("School")
+
+    def audit_view(self) -> dict:
+        return {c: getattr(self, c) for c in ("code", "name", "training_level", "agriculture_related",
+                                              "opera_performance", "other_performing_arts",
+                                              "tuition_fen_per_year", "public_tuition_fen_per_year")}
+
+
+class SchoolClass(db.Model):
+    __tablename__ = "school_classes"
+    __table_args__ = (UniqueConstraint("school_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    major_id: Mapped[int] = mapped_column(ForeignKey("majors.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    intake_date: Mapped[date]
+    level: Mapped[str] = mapped_column(String(20), default="中级工")
+    entry_point: Mapped[str] = mapped_column(String(20), default="初中起点")
+    programme_years: Mapped[int] = mapped_column(default=3)
+    study_mode: Mapped[str] = mapped_column(String(16), default="full_time")
+    major: Mapped[Major] = relationship()
+    school = relationship("School")
+
+    def audit_view(self) -> dict:
+        return {"name": self.name, "major_id": self.major_id, "intake_date": self.intake_date,
+                "level": self.level, "entry_point": self.entry_point,
+                "programme_years": self.programme_years, "study_mode": self.study_mode}
+
+
+class Student(db.Model):
+    __tablename__ = "students"
+    __table_args__ = (UniqueConstraint("school_id", "register_no"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    class_id: Mapped[int | None] = mapped_column(ForeignKey("school_classes.id"), index=True)
+    register_no: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(50), index=True)
+    name_sort: Mapped[str] = mapped_column(String(200), default="")  # pinyin, for sorting
+    gender: Mapped[str] = mapped_column(String(2))
+    ethnicity: Mapped[str] = mapped_column(String(20), default="汉族")
+    birth_date: Mapped[date]
+    # personal data: encrypted value, keyed hash for exact search, masked form for display
+    id_number_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    id_number_hash: Mapped[str] = mapped_column(String(64), index=True)
+    id_number_masked: Mapped[str] = mapped_column(String(20))
+    household: Mapped[str] = mapped_column(String(10), default="rural")
+    study_mode: Mapped[str] = mapped_column(String(16), default="full_time", index=True)
+    enrolment_date: Mapped[date]
+    status: Mapped[str] = mapped_column(String(8), default="在籍", index=True)
+    registration_state: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    registration_note: Mapped[str] = mapped_column(String(500), default="")
+    aid_card_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    aid_card_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    aid_card_masked: Mapped[str] = mapped_column(String(30), default="")
+    aid_card_kind: Mapped[str] = mapped_column(String(16), default="")  # aid_card | social_security
+    phone_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    phone_masked: Mapped[str] = mapped_column(String(20), default="")
+    address: Mapped[str] = mapped_column(String(200), default="")
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    school = relationship("School")
+    school_class: Mapped[SchoolClass | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def study_mode_label(self) -> str:
+        return STUDY_MODES.get(self.study_mode, self.study_mode)
+
+    @property
+    def household_label(self) -> str:
+        return HOUSEHOLDS.get(self.household, self.household)
+
+    @property
+    def registration_label(self) -> str:
+        return REGISTRATION_STATES.get(self.registration_state, self.registration_state)
+
+    def audit_view(self) -> dict:
+        """Masked values only: audit records never hold a full ID or card number."""
+        return {
+            "register_no": self.register_no, "name": self.name, "gender": self.gender,
+            "ethnicity": self.ethnicity, "birth_date": self.birth_date, "class_id": self.class_id,
+            "id_number": self.id_number_masked, "household": self.household,
+            "study_mode": self.study_mode, "enrolment_date": self.enrolment_date, "status": self.status,
+            "registration_state": self.registration_state, "aid_card": self.aid_card_masked,
+            "aid_card_kind": self.aid_card_kind, "phone": self.phone_masked,
+        }
