@@ -14,7 +14,8 @@ from aid.extensions import csrf, db, htmx, login_manager, migrate
 # Areas, each a sub-package with a `views.bp` blueprint and, optionally,
 # `models`, `cli` (register(app)) and `demo` (demo_step(ctx)) modules that are
 # discovered by name. Add new areas here, in dependency order.
-AREAS = ["auth", "home", "org", "audit", "health", "students"]
+AREAS = ["auth", "home", "org", "audit", "health", "students", "changes", "programmes", "hardship",
+         "applications"]
 
 
 def area_module(area: str, name: str):

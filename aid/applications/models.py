@@ -1,0 +1,37 @@
+"""Aid applications: one per student, programme and semester."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from aid.extensions import db
+from aid.timeutil import utcnow
+
+
+class Application(db.Model):
+    __tablename__ = "applications"
+    __table_args__ = (UniqueConstraint("student_id", "programme_id", "semester"),
+                      db.Index("ix_applications_queue", "school_id", "semester", "state"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("students.id"), index=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"), index=True)
+    programme_version_id: Mapped[int] = mapped_column(ForeignKey("programme_versions.id"))
+    semester: Mapped[str] = mapped_column(String(12))  # "2025-autumn"
+    level: Mapped[str] = mapped_column(String(20), default="")  # grant level name, '' when not tiered
+    amount_fen: Mapped[int] = mapped_column(default=0)  # for the semester
+    state: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    student = relationship("Student")
+    programme = relationship("Programme")
+    programme_version = relationship("ProgrammeVersion")
+    school = relationship("School")
+
+    __mapper_args__ = {"version_id_col": version}
