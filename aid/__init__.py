@@ -9,13 +9,13 @@ from pathlib import Path
 from flask import Flask
 
 from aid.config import Config
-from aid.extensions import csrf, db, htmx, login_manager, migrate
+from aid.extensions import csrf, db, htmx_ext, login_manager, migrate
 
 # Areas, each a sub-package with a `views.bp` blueprint and, optionally,
 # `models`, `cli` (register(app)) and `demo` (demo_step(ctx)) modules that are
 # discovered by name. Add new areas here, in dependency order.
 AREAS = ["auth", "home", "org", "audit", "health", "students", "changes", "programmes", "hardship",
-         "applications"]
+         "applications", "ops"]
 
 
 def area_module(area: str, name: str):
@@ -43,7 +43,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)
-    htmx.init_app(app)
+    htmx_ext.init_app(app)
 
     with app.app_context():
         from aid.database import configure_engine

@@ -67,3 +67,36 @@ def test_htmx_trigger_header_is_ascii():
         resp = add_trigger(resp, "counts-changed")
         value = resp.headers["HX-Trigger"]
     assert value.isascii() and "notice" in value and "counts-changed" in value
+
+
+def test_no_state_change_on_get(world, app):
+    """GET every route as every role: no audit event, no workflow step, no row count change."""
+    from sqlalchemy import func, select, text
+
+    from aid.extensions import db
+
+    def snapshot():
+        counts = {}
+        with db.engine.connect() as conn:
+            for table in db.metadata.sorted_tables:
+                if table.name in ("auth_sessions",):
+                    continue  # last-seen bookkeeping is not user data
+                counts[table.name] = conn.execute(select(func.count()).select_from(table)).scalar()
+        return counts
+
+    clients = {}
+    for role in ("student", "school_officer", "school_leader", "bureau_officer", "province_admin"):
+        clients[role] = login_client(app, world.user(role).username)
+    before = snapshot()
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.endpoint == "static":
+            continue
+        kwargs = ROUTE_ARGS[rule.endpoint](world, "A1") if rule.arguments else {}
+        with app.test_request_context():
+            from flask import url_for
+            url = url_for(rule.endpoint, **kwargs)
+        for client in clients.values():
+            client.get(url)
+            client.get(url, headers={"HX-Request": "true"})
+    db.session.commit()
+    assert snapshot() == before
