@@ -40,3 +40,8 @@ demo: setup
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
+
+# Province-scale benchmark (issue 9): generates instance/bench-*.sqlite3 once, then
+# measures under gunicorn. BENCH_ARGS="--database-url postgresql+psycopg://…" for PostgreSQL.
+bench: system setup
+	$(BIN)/python -m tests.bench.run $(BENCH_ARGS)

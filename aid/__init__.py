@@ -54,11 +54,13 @@ def create_app(config: type | dict | None = None) -> Flask:
     from aid.errors import init_errors
     from aid.security import init_security
     from aid.templating import init_templating
+    from aid.timing import init_timing
 
     init_login(app)
     init_errors(app)
     init_security(app)
     init_templating(app)
+    init_timing(app)
     for area in AREAS:
         views = area_module(area, "views")
         if views is not None:
