@@ -15,7 +15,7 @@ MESSAGES = {
 }
 
 
-def _render(code: int, detail: str | None = None):
+def render_error(code: int, detail: str | None = None):
     title, message = MESSAGES.get(code, ("出错了", "请求无法完成。"))
     if detail:
         message = detail
@@ -25,13 +25,13 @@ def _render(code: int, detail: str | None = None):
 
 def init_errors(app: Flask) -> None:
     for code in (400, 401, 403, 404, 405, 413):
-        app.register_error_handler(code, lambda e, code=code: _render(code))
+        app.register_error_handler(code, lambda e, code=code: render_error(code))
 
     @app.errorhandler(CSRFError)
     def _csrf(_e):
-        return _render(400, "表单已过期或缺少安全令牌（CSRF），请刷新页面后重新提交。")
+        return render_error(400, "表单已过期或缺少安全令牌（CSRF），请刷新页面后重新提交。")
 
     @app.errorhandler(500)
     def _server_error(_e):
         db.session.rollback()
-        return _render(500)
+        return render_error(500)

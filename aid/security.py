@@ -1,4 +1,6 @@
 """Security headers on every response."""
+import re
+
 from flask import Flask, request
 
 
@@ -6,7 +8,25 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
 
 
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def has_control_chars(values) -> bool:
+    return any(isinstance(v, str) and CONTROL_CHARS.search(v) for v in values)
+
+
 def init_security(app: Flask) -> None:
+    @app.before_request
+    def _refuse_control_characters():
+        # NUL and other control characters have no place in any field; PostgreSQL
+        # would refuse NUL with a server error, so refuse them first, in Chinese.
+        if has_control_chars(request.args.values()) or (
+                request.method in ("POST", "PUT", "PATCH", "DELETE") and request.mimetype in (
+                    "application/x-www-form-urlencoded", "multipart/form-data")
+                and has_control_chars(request.form.values())):
+            from aid.errors import render_error
+            return render_error(400, "输入内容包含不允许的控制字符，请删除后重新提交。")
+
     @app.after_request
     def _headers(resp):
         resp.headers.setdefault("Content-Security-Policy", CSP)

@@ -100,3 +100,9 @@ def test_no_state_change_on_get(world, app):
             client.get(url, headers={"HX-Request": "true"})
     db.session.commit()
     assert snapshot() == before
+
+
+def test_control_characters_are_refused_in_chinese(world, app):
+    client = login_client(app, "a_bureau")
+    resp = client.get("/org/schools?q=a%00b")
+    assert resp.status_code == 400 and "控制字符" in resp.get_data(as_text=True)
