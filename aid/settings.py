@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
+from flask import g, has_request_context
 from sqlalchemy import String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -30,10 +31,19 @@ class Setting(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+def _all_settings() -> dict:
+    """Every stored setting, read once per request (settings change rarely)."""
+    if has_request_context() and "_settings" in g:
+        return g._settings
+    values = {key: json.loads(value) for key, value in db.session.execute(select(Setting.key, Setting.value))}
+    if has_request_context():
+        g._settings = values
+    return values
+
+
 def get_setting(key: str):
     default, _label = DEFAULTS[key]
-    row = db.session.execute(select(Setting).where(Setting.key == key)).scalar_one_or_none()
-    return json.loads(row.value) if row else default
+    return _all_settings().get(key, default)
 
 
 def set_setting(key: str, value) -> None:
@@ -42,6 +52,8 @@ def set_setting(key: str, value) -> None:
     if key not in DEFAULTS:
         raise KeyError(key)
     before = get_setting(key)
+    if has_request_context():
+        g.pop("_settings", None)
     row = db.session.get(Setting, key)
     if row is None:
         row = Setting(key=key, value=json.dumps(value))
