@@ -46,6 +46,12 @@ NOTICE_KINDS = {
     "grant": "助学金受助学生名单",
     "scholarship": "国家奖学金推荐名单",
 }
+# the policy basis cited on the printed notice
+NOTICE_BASIS = {
+    "hardship": "《教育部等六部门关于做好家庭经济困难学生认定工作的指导意见》（教财〔2018〕16号）",
+    "grant": "《学生资助资金管理办法》（财教〔2021〕310号）",
+    "scholarship": "《学生资助资金管理办法》（财教〔2021〕310号）",
+}
 GRANT_PROGRAMME_KINDS = ("national_grant", "local")
 SCHOLARSHIP_PROGRAMME_KINDS = ("national_scholarship",)
 HARDSHIP_PROGRAMME_LABEL = "家庭经济困难学生认定"
@@ -397,11 +403,17 @@ def store_notice_pdf(notice: Notice, user=None):
 
 
 def notice_html(notice: Notice, draft: bool = False) -> str:
+    from flask import current_app, has_request_context
+
     from aid.printing.service import render_html
 
+    if not has_request_context():  # the demo and the CLI render without a request
+        with current_app.test_request_context():
+            return notice_html(notice, draft)
     return render_html("notices/notice_pdf.html", notice=notice, fields=NOTICE_FIELDS,
                        items=[i for i in notice.items if i.state == "listed"],
-                       kind_label=NOTICE_KINDS.get(notice.kind, ""), draft=draft)
+                       kind_label=NOTICE_KINDS.get(notice.kind, ""), basis=NOTICE_BASIS.get(notice.kind, ""),
+                       draft=draft)
 
 
 def render_notice_pdf(notice: Notice, draft: bool = False) -> bytes:
