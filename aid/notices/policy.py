@@ -67,12 +67,24 @@ def _semester(value):
     return Semester.parse(str(value))
 
 
-def rules_from_json(text: str, programme: Programme) -> ProgrammeRules:
+def rules_to_json(rules: ProgrammeRules) -> str:
+    """The stored form read by rules_from_json."""
+    data = dataclasses.asdict(rules)
+    data["valid_from"] = str(rules.valid_from)
+    data["valid_to"] = str(rules.valid_to) if rules.valid_to else None
+    return json.dumps(data, ensure_ascii=False)
+
+
+def rules_from_json(text: str, programme: Programme, version: ProgrammeVersion | None = None) -> ProgrammeRules:
     """A ProgrammeRules from its stored JSON (field names of the dataclass;
-    semesters as "2025-spring", levels as {name, annual_fen} or [name, fen])."""
+    semesters as "2025-spring", levels as {name, annual_fen} or [name, fen]);
+    the validity defaults to the version row's."""
     data = json.loads(text or "{}")
     names = {f.name for f in dataclasses.fields(ProgrammeRules)}
     data = {k: v for k, v in data.items() if k in names}
+    if version is not None:
+        data.setdefault("valid_from", version.valid_from)
+        data.setdefault("valid_to", version.valid_to)
     data.setdefault("code", programme.code)
     data.setdefault("name", programme.name)
     data.setdefault("kind", RULE_KINDS.get(programme.kind, "local"))
@@ -104,7 +116,7 @@ def _in_force(semester: Semester) -> list[tuple[ProgrammeRules, str, str]]:
             if version.valid_to and _semester(version.valid_to) < semester:
                 continue
             try:
-                rules = rules_from_json(version.rules_json, programme)
+                rules = rules_from_json(version.rules_json, programme, version)
             except (ValueError, KeyError, TypeError):
                 continue  # an unreadable version is not shown rather than shown wrong
             found.append((rules, version.payment_schedule, "省级资助政策设置"))

@@ -3,6 +3,7 @@ public pages show it), listing that school's student, with an open objection
 and a stored PDF. Also helpers that create the records notices are built from."""
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import timedelta
 
@@ -12,9 +13,10 @@ from aid.applications.models import Application
 from aid.extensions import db
 from aid.hardship.models import HardshipApplication
 from aid.notices.models import Notice, NoticeItem, Objection
+from aid.notices.policy import rules_to_json
 from aid.notices.service import apply_snapshot, snapshot
+from aid.programmes.defaults import NATIONAL_GRANT_2025, NATIONAL_SCHOLARSHIP, TUITION_WAIVER
 from aid.programmes.models import Programme, ProgrammeVersion
-from aid.programmes.semesters import Semester
 from aid.timeutil import local_today
 
 SEMESTER = "2025-autumn"
@@ -48,9 +50,11 @@ def programme(code: str = "nt_grant", kind: str = "national_grant", name: str = 
         p = Programme(code=code, name=name, kind=kind, school_id=None)
         db.session.add(p)
         db.session.flush()
-        start = Semester(2025, "spring")
-        db.session.add(ProgrammeVersion(programme_id=p.id, valid_from=str(start), valid_from_ordinal=start.ordinal,
-                                        rules_json=json.dumps({"code": code, "name": name})))
+        rules = {"national_grant": NATIONAL_GRANT_2025, "national_scholarship": NATIONAL_SCHOLARSHIP,
+                 "tuition_waiver": TUITION_WAIVER}.get(kind, NATIONAL_GRANT_2025)
+        rules = dataclasses.replace(rules, code=code, name=name)
+        db.session.add(ProgrammeVersion(programme_id=p.id, valid_from=str(rules.valid_from),
+                                        valid_from_ordinal=rules.valid_from.ordinal, rules_json=rules_to_json(rules)))
         db.session.flush()
     return p
 
