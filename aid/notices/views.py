@@ -157,7 +157,7 @@ def _detail_context(notice: Notice, **extra):
                 withdrawn=[i for i in notice.items if i.state == "withdrawn"],
                 objection_form=objection_form, resolve_form=ResolveForm(formdata=None),
                 action_form=ActionForm(formdata=None), period_form=PeriodForm(formdata=None, obj=notice),
-                actions=NOTICE_WORKFLOW.available(notice, current_user),
+                actions=[t for t in NOTICE_WORKFLOW.available(notice, current_user) if t.action != "end"],
                 steps=steps_for(NOTICE_WORKFLOW, notice.id), open_count=service.open_objections(notice),
                 can_object=notice.state == "posted" and notice.first_day <= today <= notice.end_day,
                 is_public=service.is_public(notice, today), today=today,
@@ -265,7 +265,8 @@ def objection_new(notice_id):
         notice = db.session.get(Notice, notice_id)
         return _objections_response(notice, 422, objection_form=form, objection_error=str(exc))
     db.session.commit()
-    flash("异议已登记", "success")
+    if not is_htmx():
+        flash("异议已登记", "success")
     return _objections_response(notice, objection_message="异议已登记")
 
 
@@ -286,7 +287,8 @@ def objection_resolve(objection_id):
         notice = db.session.get(Notice, notice.id)
         return _objections_response(notice, 422, resolve_error=(objection.id, str(exc)))
     db.session.commit()
-    flash("异议已处理", "success")
+    if not is_htmx():
+        flash("异议已处理", "success")
     return _objections_response(notice, objection_message="异议已处理")
 
 
@@ -415,3 +417,28 @@ def public_policy(authority_id):
                                          sections=sections, hardship_steps=policy.hardship_steps(),
                                          pledge=policy.INTEGRITY_PLEDGE, today=today))
     return _cacheable(resp, today, ceiling=3600)
+
+
+# --- home-page panel -----------------------------------------------------------------
+
+def _home_panel(user) -> dict:
+    today = local_today()
+    notices = db.session.execute(scoped_select(Notice, user).where(Notice.state.in_(("submitted", "approved", "posted")))
+                                 .order_by(Notice.end_day)).scalars().all()
+    awaiting = {}
+    if user.role == "school_officer":
+        awaiting = {kind: len(service.candidates(user, kind)) for kind in NOTICE_KINDS}
+    open_objections = db.session.scalar(
+        select(func.count()).select_from(Objection).where(Objection.state == "open",
+                                                          Objection.school_id.in_(school_ids(user)))) or 0
+    return {"notices": notices[:10], "awaiting": awaiting, "open_objections": open_objections, "today": today,
+            "states": NOTICE_STATES, "kinds": NOTICE_KINDS}
+
+
+def _register_panel():
+    from aid.home.views import register_panel
+
+    register_panel(SCHOOL, "notices/_home_panel.html", _home_panel)
+
+
+_register_panel()
