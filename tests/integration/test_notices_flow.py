@@ -76,6 +76,9 @@ def test_full_grant_notice_flow(app, world, client, auth, clock):
     # the officer who prepared it cannot approve (role) — nor post before approval
     resp = auth.post(f"{detail}/do/post", {}, token_from=detail)
     assert resp.status_code == 422 and "尚未经学校负责人审批" in resp.get_data(as_text=True)
+    db.session.refresh(notice)
+    assert notice.state == "submitted" and notice.document_id is None
+    assert db.session.get(Application, sources[0].id).state == "school_approved"
     auth.logout()
 
     auth.login("a1_leader")
@@ -115,7 +118,7 @@ def test_full_grant_notice_flow(app, world, client, auth, clock):
                                               "channel": "来访", "content": "该生家庭情况与申请不符"},
                      token_from=detail, headers={"HX-Request": "true"})
     assert resp.status_code == 200 and "该生家庭情况与申请不符" in resp.get_data(as_text=True)
-    assert "notice-changed" in resp.headers["HX-Trigger"]
+    assert "notice-changed" in resp.headers["HX-Trigger"] and resp.headers["HX-Trigger"].isascii()
     objection = db.session.execute(select(Objection).where(Objection.notice_id == notice.id)).scalar_one()
     assert objection.received_by == "王老师" and objection.state == "open"
 
