@@ -12,13 +12,11 @@ from sqlalchemy import select
 from aid.applications.models import Application
 from aid.audit.models import AuditEvent
 from aid.extensions import db
-from aid.hardship.models import HardshipApplication
 from aid.notices import service
 from aid.notices.models import Notice, NoticeItem, Objection
 from aid.printing.models import StoredDocument
 from aid.workflow import WorkflowStep
 from tests.areas import notices as fx
-from tests.conftest import Auth
 from tests.world import add_student
 
 POSTED = date(2025, 9, 29)  # a Monday; 5 working days incl. this day end on Saturday 2025-10-11 (调休)
