@@ -14,8 +14,14 @@ from aid.extensions import csrf, db, htmx_ext, login_manager, migrate
 # Areas, each a sub-package with a `views.bp` blueprint and, optionally,
 # `models`, `cli` (register(app)) and `demo` (demo_step(ctx)) modules that are
 # discovered by name. Add new areas here, in dependency order.
-AREAS = ["auth", "home", "org", "audit", "health", "students", "changes", "programmes", "hardship",
-         "applications", "ops"]
+AREAS = [
+    "auth", "home", "org", "audit", "health",
+    "students",
+    "changes",
+    "programmes", "hardship", "applications",
+    "notices",
+    "ops",
+]
 
 
 def area_module(area: str, name: str):
