@@ -39,7 +39,8 @@ def init_templating(app: Flask) -> None:
 
     @app.context_processor
     def nav():
-        if not current_user.is_authenticated:
+        from flask import has_request_context
+        if not has_request_context() or not current_user.is_authenticated:
             return {"navigation": []}
         from flask import url_for
         items = [(url_for(ep), label, ep) for ep, label, roles in NAVIGATION if current_user.role in roles]

@@ -56,4 +56,5 @@ def init_login(app: Flask) -> None:
 
     @app.context_processor
     def inject_user():
-        return {"user": current_user}
+        from flask import has_request_context
+        return {"user": current_user if has_request_context() else None}
