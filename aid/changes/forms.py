@@ -15,8 +15,8 @@ class ChangeForm(FlaskForm):
                             format="%Y-%m-%d")
     reason = TextAreaField("异动原因", validators=[DataRequired("请填写异动原因"),
                                                Length(max=1000, message="异动原因不能超过1000字")])
-    target_school_id = SelectField("转入学校（转学）", coerce=int, validators=[Optional()])
-    target_class_id = SelectField("新班级（留级、转专业/转班）", coerce=int, validators=[Optional()])
+    target_school_id = SelectField("转入学校（转学）", coerce=int, validators=[Optional()], validate_choice=False)
+    target_class_id = SelectField("新班级（留级、转专业/转班）", coerce=int, validators=[Optional()], validate_choice=False)
     files = MultipleFileField("证明材料（JPEG、PNG 或 PDF）")
 
 
@@ -24,8 +24,8 @@ class ResubmitForm(FlaskForm):
     happened_on = DateField("异动发生日期", validators=[InputRequired("请填写异动发生日期")], format="%Y-%m-%d")
     reason = TextAreaField("异动原因", validators=[DataRequired("请填写异动原因"),
                                                Length(max=1000, message="异动原因不能超过1000字")])
-    target_school_id = SelectField("转入学校（转学）", coerce=int, validators=[Optional()])
-    target_class_id = SelectField("新班级", coerce=int, validators=[Optional()])
+    target_school_id = SelectField("转入学校（转学）", coerce=int, validators=[Optional()], validate_choice=False)
+    target_class_id = SelectField("新班级", coerce=int, validators=[Optional()], validate_choice=False)
     files = MultipleFileField("补充证明材料")
     version = HiddenField()
 

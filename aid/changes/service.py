@@ -254,18 +254,18 @@ def transition(user, change: StatusChange, action: str, *, reason: str = "", exp
     if action in RECEIVER_ACTIONS and not change.is_transfer:
         raise TransitionError(f"只有转学才需要“{t.label}”")
     school_id = change.target_school_id if action in RECEIVER_ACTIONS else change.school_id
+    # optimistic locking on the version the actor saw, checked before anything is touched
+    if expected_version is not None and change.version != expected_version:
+        raise TransitionError("该记录已被他人处理，请刷新后重试")
     if action == "resubmit" and resubmit is not None and change.state == "returned":
         _revise(user, change, resubmit, today)
     if action == "accept":
-        if expected_version is not None and change.version != expected_version:
-            raise TransitionError("该记录已被他人处理，请刷新后重试")
         cls = db.session.get(SchoolClass, target_class_id) if target_class_id else None
         if cls is None or cls.school_id != change.target_school_id:
             raise InvalidValue("接收转学请选择本校的转入班级")
         if cls.study_mode != change.student.study_mode:
             raise InvalidValue("转入班级的学习形式（全日制/非全日制）与该生不同")
-    apply_transition(CHANGE_WORKFLOW, change, action, user, reason=reason,
-                     expected_version=expected_version, school_id=school_id)
+    apply_transition(CHANGE_WORKFLOW, change, action, user, reason=reason, school_id=school_id)
     if action == "accept":
         change.target_class_id = target_class_id
     if action == "approve_school":
