@@ -39,6 +39,8 @@ def _record(ctx, school, student, kind, happened, reason, recorded_on, **extra):
         kind=kind, happened_on=happened, reason=reason, files=[("证明材料.png", PNG_EVIDENCE)], **extra),
         today=recorded_on)
     change.recorded_at = datetime.combine(recorded_on, time(1, 0))
+    for evidence in change.evidence:
+        evidence.uploaded_at = change.recorded_at
     _backdate(change, recorded_on)
     return change
 

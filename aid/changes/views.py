@@ -193,7 +193,8 @@ def detail(change_id):
 def _detail_page(change, error: str | None = None, status: int = 200, resubmit_form=None):
     actions = service.available_actions(change, current_user)
     resubmit_form = resubmit_form or _resubmit_form(change)
-    receiving_classes = _own_classes(change.target_school_id) if change.is_transfer else []
+    receiving_classes = [cls for cls in _own_classes(change.target_school_id)
+                         if cls.study_mode == change.student.study_mode] if change.is_transfer else []
     steps = service.step_rows(change)
     return render_template(
         "changes/detail.html", c=change, t=service.timeliness(change), actions=actions, steps=steps,

@@ -155,6 +155,21 @@ def test_leader_bulk_approves_and_foreign_ids_are_refused(app, world):
     assert own.state == second.state == "school_approved" and foreign.state == "recorded"
 
 
+def test_a_stale_version_is_refused_and_triggers_are_ascii(app, world):
+    leader = login(app, world, "school_leader")
+    change = world.obj["A1"].change
+    resp = leader.post(f"/changes/{change.id}/act", {"action": "approve_school", "version": "999"}, headers=HX)
+    assert resp.status_code == 422 and "已被他人处理" in resp.get_data(as_text=True)
+    db.session.refresh(change)
+    assert change.state == "recorded"
+    resp = act(leader, change, "approve_school", hx=True)
+    assert resp.status_code == 200
+    resp.headers["HX-Trigger"].encode("ascii")
+    # the same step again: the state has moved on
+    resp = act(leader, change, "approve_school", hx=True)
+    assert resp.status_code == 422 and "不能执行" in resp.get_data(as_text=True)
+
+
 def test_class_changes_move_the_student_to_the_new_class(app, world):
     officer = login(app, world, "school_officer")
     leader = login(app, world, "school_leader")
