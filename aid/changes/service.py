@@ -423,21 +423,40 @@ class SchoolTimeliness:
 
 def school_timeliness(user, *, today: date | None = None) -> list[SchoolTimeliness]:
     """Per school in the jurisdiction: on time, late, open, open past the deadline —
-    schools with open overdue changes first, then late ones."""
+    schools with open overdue changes first, then late ones. Reads only the four columns
+    it needs and computes each distinct date's deadline once."""
     today = today or local_today()
     cal, n = get_calendar(), deadline_workdays()
     schools = db.session.execute(scope(select(School.id, School.name), School, user).order_by(School.code)).all()
     rows = {sid: SchoolTimeliness(sid, name) for sid, name in schools}
+    deadlines: dict[date, date | None] = {}
     changes = db.session.execute(
-        select(StatusChange).where(StatusChange.school_id.in_(school_ids_select(user)),
-                                   StatusChange.state.notin_(("new", "cancelled")))).scalars()
-    for change in changes:
-        row = rows.get(change.school_id)
+        select(StatusChange.school_id, StatusChange.happened_on, StatusChange.state, StatusChange.school_processed_on)
+        .where(StatusChange.school_id.in_(school_ids_select(user)),
+               StatusChange.state.notin_(("new", "cancelled")))).all()
+    for school_id, happened_on, state, processed in changes:
+        row = rows.get(school_id)
         if row is None:
             continue
-        category = timeliness(change, today=today, cal=cal, n=n).category
-        if category in ("on_time", "late", "open", "open_overdue", "unknown"):
-            setattr(row, category, getattr(row, category) + 1)
+        if happened_on not in deadlines:
+            try:
+                deadlines[happened_on] = cal.deadline_after(happened_on, n)
+            except CalendarUnavailable:
+                deadlines[happened_on] = None
+        deadline = deadlines[happened_on]
+        if deadline is None:
+            row.unknown += 1
+        elif processed is not None:
+            if processed <= deadline:
+                row.on_time += 1
+            else:
+                row.late += 1
+        elif state in FINAL_STATES:
+            continue
+        elif today > deadline:
+            row.open_overdue += 1
+        else:
+            row.open += 1
     return sorted(rows.values(), key=lambda r: (-r.open_overdue, -r.late, r.school_name))
 
 

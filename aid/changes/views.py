@@ -394,6 +394,48 @@ def _month_grid(year: int, month: int):
     return weeks
 
 
+def _day_name(d: date, notes: dict) -> str:
+    import chinese_calendar
+
+    if d in notes and notes[d]:
+        return notes[d]
+    if d.year in package_years():
+        name = chinese_calendar.get_holiday_detail(d)[1] or ""
+        return HOLIDAY_NAMES.get(name, name)
+    return ""
+
+
+def _year_arrangements(year: int):
+    """The year's holiday periods (runs of rest days containing a weekday off) and make-up
+    working days, or None when the calendar does not cover the year."""
+    from datetime import timedelta
+
+    cal = get_calendar()
+    if not cal.covers(year):
+        return None
+    notes = dict(db.session.execute(select(CalendarDay.day, CalendarDay.note).where(
+        CalendarDay.day >= date(year, 1, 1), CalendarDay.day <= date(year, 12, 31))).all())
+    holidays, makeups, run = [], [], []
+
+    def flush():
+        weekdays_off = [d for d in run if d.weekday() < 5]
+        if weekdays_off:
+            holidays.append((run[0], run[-1], _day_name(weekdays_off[0], notes) or "休息", len(run)))
+
+    d = date(year, 1, 1)
+    while d.year == year:
+        if cal.is_workday(d):
+            flush()
+            run = []
+            if d.weekday() >= 5:
+                makeups.append((d, _day_name(d, notes)))
+        else:
+            run.append(d)
+        d += timedelta(days=1)
+    flush()
+    return {"holidays": holidays, "makeups": makeups}
+
+
 HOLIDAY_NAMES = {"New Year's Day": "元旦", "Spring Festival": "春节", "Tomb-sweeping Day": "清明节",
                  "Labour Day": "劳动节", "Dragon Boat Festival": "端午节", "National Day": "国庆节",
                  "Mid-autumn Festival": "中秋节", "Anti-Fascist 70th Day": "抗战胜利70周年纪念日"}
@@ -439,6 +481,7 @@ def _calendar_page(year: int, month: int, *, error: str | None = None, status: i
         year_form = CalendarYearForm(formdata=None, year=year)
     return render_htmx(
         "changes/calendar.html", year=year, month=month, weeks=_month_grid(year, month), entries=entries,
+        arrangements=_year_arrangements(year),
         declared=declared, covered=get_calendar().covers(year), package=package_years(), calc=calc,
         calc_error=calc_error, calc_from=calc_from, n=service.deadline_workdays(),
         day_form=day_form or CalendarDayForm(formdata=None), year_form=year_form,

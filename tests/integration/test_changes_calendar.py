@@ -86,6 +86,10 @@ def test_month_page_shows_holidays_and_make_up_days(app, world):
     bureau = login(app, world, "bureau_officer")
     page = bureau.client.get("/changes/calendar?year=2025&month=10").get_data(as_text=True)
     assert "国庆节" in page and "调休上班" in page
+    assert "10月1日至10月8日放假，共8天" in page
+    assert "9月28日（星期日" in page and "10月11日（星期六" in page
+    page = bureau.client.get("/changes/calendar?year=2024&month=1").get_data(as_text=True)
+    assert "春节：2月10日至2月17日放假，共8天" in page and "2月4日（星期日" in page and "2月18日（星期日" in page
     part = bureau.client.get("/changes/calendar?year=2024&month=2", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "<html" not in part and "春节" in part
 
