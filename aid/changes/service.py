@@ -15,6 +15,7 @@ from datetime import date
 
 from flask import g, has_request_context
 from sqlalchemy import and_, false, or_, select
+from sqlalchemy.orm import contains_eager, selectinload
 
 from aid.audit.service import record
 from aid.auth.models import User
@@ -227,9 +228,20 @@ def action_for(change: StatusChange, action: str) -> str:
     return action
 
 
+def _own_school_ids(user) -> set[int]:
+    """The user's school ids, once per request (queues ask for every row)."""
+    key = f"_aid_change_schools_{user.id}"
+    if has_request_context() and key in g:
+        return g.get(key)
+    ids = set(db.session.execute(school_ids_select(user)).scalars())
+    if has_request_context():
+        setattr(g, key, ids)
+    return ids
+
+
 def available_actions(change: StatusChange, user) -> list:
     """Transitions the user may offer on this change (jurisdiction side included)."""
-    own = set(db.session.execute(school_ids_select(user)).scalars())
+    own = _own_school_ids(user)
     result = []
     for t in CHANGE_WORKFLOW.available(change, user):
         if t.action == "record" or action_for(change, t.action) != t.action:
@@ -477,7 +489,9 @@ def todo_condition(user):
 
 def queue_select(user, *, kind: str = "", state: str = "", school_id: int | None = None, q: str = "",
                  todo: bool = False):
-    stmt = visible_changes_select(user).join(Student, Student.id == StatusChange.student_id)
+    stmt = visible_changes_select(user).join(Student, Student.id == StatusChange.student_id).options(
+        contains_eager(StatusChange.student), selectinload(StatusChange.school),
+        selectinload(StatusChange.target_school))
     stmt = stmt.where(StatusChange.state != "new")
     if todo:
         stmt = stmt.where(todo_condition(user))

@@ -346,7 +346,14 @@ def _school_panel(user):
     return {"row": rows[0] if rows else None, "todo": service.todo_count(user), "n": service.deadline_workdays()}
 
 
+def _student_panel(user):
+    rows = db.session.execute(service.visible_changes_select(user).where(StatusChange.state != "new")
+                              .order_by(StatusChange.happened_on.desc())).scalars().all()
+    return {"rows": rows, "states": CHANGE_STATES}
+
+
 register_panel(("bureau_officer", "province_admin"), "changes/_home_authority.html", _authority_panel)
+register_panel(("student",), "changes/_home_student.html", _student_panel)
 register_panel(SCHOOL, "changes/_home_school.html", _school_panel)
 
 

@@ -332,3 +332,14 @@ def test_holds_interface_and_payments_protocol(app, world):
     db.session.commit()
     assert "退学" in holds_for([student.id, world.obj["A2"].student.id])[student.id]
     assert service.payments_after_change(world.obj["A1"].change) == []
+
+
+def test_student_sees_only_own_changes_on_home(app, world):
+    student = login(app, world, "student")
+    page = student.client.get("/home").get_data(as_text=True)
+    assert "我的学籍异动" in page and "休学" in page and "2026年10月20日" in page
+    assert student.client.get(f"/changes/{world.obj['A1'].change.id}").status_code == 403
+    # another student's change is not on the page
+    world.obj["A1b"].change.happened_on = date(2026, 1, 5)
+    db.session.commit()
+    assert "2026年1月5日" not in student.client.get("/home").get_data(as_text=True)
