@@ -472,6 +472,24 @@ def school_timeliness(user, *, today: date | None = None) -> list[SchoolTimeline
     return sorted(rows.values(), key=lambda r: (-r.open_overdue, -r.late, r.school_name))
 
 
+def overdue_changes(user, *, today: date | None = None) -> list[tuple[StatusChange, Timeliness]]:
+    """Changes of the user's schools processed late or open past the deadline, oldest first
+    (for drill-downs such as the supervision area's red flags)."""
+    today = today or local_today()
+    cal, n = get_calendar(), deadline_workdays()
+    rows = db.session.execute(
+        select(StatusChange).where(StatusChange.school_id.in_(school_ids_select(user)),
+                                   StatusChange.state.notin_(("new", "cancelled")))
+        .options(selectinload(StatusChange.student), selectinload(StatusChange.school))
+        .order_by(StatusChange.happened_on, StatusChange.id)).scalars()
+    result = []
+    for change in rows:
+        t = timeliness(change, today=today, cal=cal, n=n)
+        if t.overdue:
+            result.append((change, t))
+    return result
+
+
 # --- queues -------------------------------------------------------------------------------
 
 def todo_condition(user):

@@ -300,6 +300,8 @@ def test_late_suspension_is_overdue_at_school_and_bureau(app, world):
     act(leader, open_late, "approve_school")
     rows = {r.school_name: r for r in service.school_timeliness(world.user("bureau_officer"))}
     assert rows["A1技工学校"].late == 1
+    flagged = service.overdue_changes(world.user("school_officer"))
+    assert [(c.id, t.category) for c, t in flagged] == [(open_late.id, "late")]
     # another open overdue one in A2 (bureau A sees both schools; A2 first: open overdue ranks first)
     a2 = world.obj["A2"].change
     a2.happened_on = date(2025, 10, 9)
