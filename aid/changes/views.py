@@ -233,7 +233,8 @@ def act(change_id):
     try:
         resubmit = None
         if form.action.data == "resubmit":
-            resubmit_form = _resubmit_form(change, request.form)
+            from werkzeug.datastructures import CombinedMultiDict
+            resubmit_form = _resubmit_form(change, CombinedMultiDict((request.files, request.form)))
             if not resubmit_form.validate():
                 raise InvalidValue("；".join(e for errs in resubmit_form.errors.values() for e in errs))
             resubmit = service.NewChange(kind=change.kind, happened_on=resubmit_form.happened_on.data,

@@ -129,12 +129,33 @@ def test_returns_need_a_reason_and_the_officer_resubmits(app, world):
     assert change.state == "returned" and change.school_processed_on is None
 
     resp = act(officer, change, "resubmit", reason="家庭原因退学（补充家长申请）",
-               happened_on=change.happened_on.isoformat(), target_school_id="0", target_class_id="0")
+               happened_on=(local_today() + timedelta(days=3)).isoformat(), target_school_id="0", target_class_id="0")
+    assert resp.status_code == 422 and "不能晚于今天" in resp.get_data(as_text=True)
+    db.session.refresh(change)
+    assert change.state == "returned" and "补充" not in change.reason
+    db.session.refresh(change)
+    payload = {"action": "resubmit", "version": str(change.version), "reason": "家庭原因退学（补充家长申请）",
+               "happened_on": change.happened_on.isoformat(), "target_school_id": "0", "target_class_id": "0",
+               "files": [(io.BytesIO(PDF), "家长申请.pdf")]}
+    resp = officer.post(f"/changes/{change.id}/act", payload, content_type="multipart/form-data")
     assert resp.status_code == 302, resp.get_data(as_text=True)
     db.session.refresh(change)
     assert change.state == "recorded" and "补充家长申请" in change.reason
+    assert [e.filename for e in change.evidence] == ["家长申请.pdf"]
     detail = officer.client.get(f"/changes/{change.id}").get_data(as_text=True)
     assert "缺少家长签字的退学申请" in detail
+
+
+def test_officer_cancels_with_a_reason(app, world):
+    officer = login(app, world, "school_officer")
+    change = world.obj["A1"].change
+    assert act(officer, change, "cancel").status_code == 422
+    assert act(officer, change, "cancel", reason="登记错误").status_code == 302
+    db.session.refresh(change)
+    assert change.state == "cancelled"
+    assert service.timeliness(change).category == "closed"
+    resp = record(officer, world.obj["A1"].student, reason="重新登记")
+    assert resp.status_code == 302
 
 
 def test_leader_bulk_approves_and_foreign_ids_are_refused(app, world):
