@@ -3,17 +3,12 @@ throughout; the receiving school and its bureau once the sending side has approv
 nobody else. The student moves only when the receiving school accepts."""
 from __future__ import annotations
 
-import io
 
 import pytest
-from sqlalchemy import select
 
 from aid.changes.holds import hold_for
-from aid.changes.models import StatusChange
 from aid.extensions import db
-from aid.students.models import SchoolClass
 from aid.timeutil import local_today
-from tests.conftest import Auth
 from tests.integration.test_changes_workflow import PNG, act, fresh_student, last_change, login, record
 from tests.world import add_user
 
