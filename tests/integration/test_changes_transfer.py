@@ -3,7 +3,6 @@ throughout; the receiving school and its bureau once the sending side has approv
 nobody else. The student moves only when the receiving school accepts."""
 from __future__ import annotations
 
-
 import pytest
 
 from aid.changes.holds import hold_for
