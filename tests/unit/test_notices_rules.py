@@ -7,6 +7,9 @@ from types import SimpleNamespace
 
 import pytest
 
+# notice_calendar() reads the administrator's calendar entries from the database
+pytestmark = pytest.mark.usefixtures("ctx")
+
 from aid.core.workdays import WorkdayCalendar
 from aid.notices import policy, service
 from aid.notices.models import NoticeItem
