@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from aid.access import SCHOOL, STAFF, public, roles
+from aid.auth.forms import EmptyForm
 from aid.auth.models import ROLES
 from aid.extensions import db
 from aid.htmx import add_trigger, is_htmx, render_htmx
@@ -19,7 +20,7 @@ from aid.notices.service import NOTICE_FIELDS, NOTICE_KINDS, NoticeError
 from aid.notices.workflow import NOTICE_STATES, NOTICE_WORKFLOW
 from aid.org.models import Authority, School
 from aid.programmes.semesters import Semester
-from aid.scoping import authority_ids_under, get_scoped_or_404, school_ids, scoped_select
+from aid.scoping import authority_ids_under, get_scoped_or_404, school_ids, scope, scoped_select
 from aid.templating import register_nav
 from aid.timeutil import CST, local_today
 from aid.workflow import steps_for
@@ -37,8 +38,6 @@ ACTIONS = {"submit": service.submit_notice, "approve": service.approve_notice,
 @roles(STAFF)
 def index():
     """Notices of the schools in the jurisdiction, filterable by state and kind."""
-    if service.close_expired(school_ids=school_ids(current_user)):
-        db.session.commit()
     filters = FilterForm(request.args)
     filters.state.choices = [("", "全部状态")] + list(NOTICE_STATES.items())
     filters.kind.choices = [("", "全部类别")] + list(NOTICE_KINDS.items())
@@ -52,7 +51,28 @@ def index():
     counts = _item_counts([n.id for n in rows[:PAGE_SIZE]])
     return render_htmx("notices/index.html", notices=rows[:PAGE_SIZE], has_next=len(rows) > PAGE_SIZE, page=page,
                        filters=filters, counts=counts, states=NOTICE_STATES, kinds=NOTICE_KINDS,
-                       today=local_today())
+                       today=local_today(), due_count=_due_count())
+
+
+def _due_count() -> int:
+    """Posted notices whose period is over (ended by the button below or the cron command)."""
+    from sqlalchemy import func
+    stmt = scope(select(func.count()).select_from(Notice).where(Notice.state == "posted",
+                                                                Notice.end_day < local_today()), Notice)
+    return db.session.scalar(stmt) or 0
+
+
+@bp.route("/notices/close-due", methods=["POST"])
+@roles(SCHOOL)
+def close_due():
+    """End every notice whose period is over and whose objections are resolved."""
+    form = EmptyForm()
+    if form.validate_on_submit():
+        ended = service.close_expired(school_ids=school_ids(current_user))
+        db.session.commit()
+        flash(f"已结束{ended}个到期公示，名单中的学生进入下一环节" if ended else "没有可以结束的公示（可能仍有未处理的异议）",
+              "success" if ended else "warning")
+    return redirect(url_for("notices.index"))
 
 
 def _item_counts(notice_ids):
@@ -169,10 +189,8 @@ def _detail_context(notice: Notice, **extra):
 def detail(notice_id):
     """One notice: its list, period, objections, steps and the next actions."""
     notice = get_scoped_or_404(Notice, notice_id)
-    if service.end_if_due(notice):
-        db.session.commit()
-        flash("公示期已满且异议均已处理，公示已结束，名单中的学生进入下一环节", "success")
-    return render_htmx("notices/detail.html", **_detail_context(notice))
+    return render_htmx("notices/detail.html", **_detail_context(notice), due_count=int(
+        notice.state == "posted" and notice.end_day is not None and notice.end_day < local_today()))
 
 
 @bp.route("/notices/<int:notice_id>/period", methods=["POST"])
