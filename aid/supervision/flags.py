@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Callable
 
-from flask import url_for
 from sqlalchemy import String, and_, cast, distinct, func, literal, or_, select, union
 
 from aid.applications.models import Application
@@ -38,7 +37,7 @@ SCHOOL_FIELDS = {"credit_code": "统一社会信用代码", "address": "办学�
 class FlagRow:
     key: str
     cells: list[str]
-    link: str | None = None
+    link: tuple[str, dict] | None = None  # (endpoint, url kwargs)
     review: FlagReview | None = None
 
 
@@ -354,7 +353,7 @@ def _absence_rows(user, page, key=None):
         rc = e.roll_call
         result.rows.append(FlagRow(f"entry-{e.id}", [rc.school.name, e.student.name, e.student.register_no, rc.kind_label,
                                                      rc.drawn_at.strftime("%Y-%m-%d"), e.note],
-                                   link=url_for("supervision.rollcall_detail", rollcall_id=rc.id)))
+                                   link=("supervision.rollcall_detail", {"rollcall_id": rc.id})))
     return result
 
 

@@ -6,16 +6,44 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from aid.supervision.models import INSPECTION_RESULTS, MEASURE_KINDS, ROLLCALL_KINDS, ROLLCALL_RESULTS
 
 
+class CnDateField(DateField):
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as exc:
+            raise ValueError("日期格式不正确，请按“年-月-日”填写") from exc
+
+
+class CnIntegerField(IntegerField):
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as exc:
+            raise ValueError("请填写整数") from exc
+
+
+def int_or_zero(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _school_field():
+    # the service checks the jurisdiction and answers in Chinese
+    return SelectField("学校", coerce=int_or_zero, validate_choice=False, validators=[DataRequired("请选择学校")])
+
+
 class DrawForm(FlaskForm):
-    school_id = SelectField("学校", coerce=int, validators=[DataRequired("请选择学校")])
-    kind = SelectField("方式", choices=list(ROLLCALL_KINDS.items()))
-    size = IntegerField("抽样人数", validators=[InputRequired("请填写抽样人数"),
+    school_id = _school_field()
+    kind = SelectField("方式", choices=list(ROLLCALL_KINDS.items()), validate_choice=False)
+    size = CnIntegerField("抽样人数", validators=[InputRequired("请填写抽样人数"),
                                             NumberRange(min=1, max=500, message="抽样人数须在1到500之间")])
     note = StringField("说明", validators=[Optional(), Length(max=500, message="说明不能超过500字")])
 
 
 class ResultForm(FlaskForm):
-    result = RadioField("结果", choices=list(ROLLCALL_RESULTS.items()), validators=[DataRequired("请选择点名结果")])
+    result = RadioField("结果", choices=list(ROLLCALL_RESULTS.items()), validate_choice=False, validators=[DataRequired("请选择点名结果")])
     note = StringField("备注", validators=[Optional(), Length(max=500, message="备注不能超过500字")])
 
 
@@ -25,11 +53,11 @@ class ReviewForm(FlaskForm):
 
 
 class MeasureForm(FlaskForm):
-    school_id = SelectField("学校", coerce=int, validators=[DataRequired("请选择学校")])
-    kind = SelectField("措施", choices=list(MEASURE_KINDS.items()))
+    school_id = _school_field()
+    kind = SelectField("措施", choices=list(MEASURE_KINDS.items()), validate_choice=False)
     reason = TextAreaField("原因", validators=[DataRequired("请填写采取措施的原因"), Length(max=2000, message="原因不能超过2000字")])
-    deadline = DateField("整改期限（工作日）", validators=[InputRequired("请填写整改期限")])
-    finding_ids = SelectMultipleField("关联的问题", coerce=int, validators=[Optional()])
+    deadline = CnDateField("整改期限（工作日）", validators=[InputRequired("请填写整改期限")])
+    finding_ids = SelectMultipleField("关联的问题", coerce=int_or_zero, validate_choice=False, validators=[Optional()])
 
 
 class RespondForm(FlaskForm):
@@ -51,13 +79,13 @@ class PointForm(FlaskForm):
     class Meta:
         csrf = False
 
-    result = RadioField("结果", choices=list(INSPECTION_RESULTS.items()), validators=[DataRequired("请选择结果")])
+    result = RadioField("结果", choices=list(INSPECTION_RESULTS.items()), validate_choice=False, validators=[DataRequired("请选择结果")])
     note = StringField("说明", validators=[Optional(), Length(max=1000, message="说明不能超过1000字")])
 
 
 class InspectionForm(FlaskForm):
-    school_id = SelectField("学校", coerce=int, validators=[DataRequired("请选择学校")])
-    visit_date = DateField("检查日期", validators=[InputRequired("请填写检查日期")])
+    school_id = _school_field()
+    visit_date = CnDateField("检查日期", validators=[InputRequired("请填写检查日期")])
     inspectors = StringField("检查人员", validators=[DataRequired("请填写检查人员"), Length(max=200)])
     point_rules = FormField(PointForm)
     point_data = FormField(PointForm)

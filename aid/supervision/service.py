@@ -197,16 +197,19 @@ def respond_measure(user, measure: Measure, response: str, expected_version: int
         raise SupervisionError("整改情况不能超过4000字")
     if user.role not in ("school_officer", "school_leader") or user.school_id != measure.school_id:
         raise SupervisionError("只有被采取措施的学校可以回复")
-    measure.response, measure.responded_by, measure.responded_at = response, user.id, utcnow()
     _transition(measure, "respond", user, expected_version=expected_version)
+    measure.response, measure.responded_by, measure.responded_at = response, user.id, utcnow()
+    db.session.flush()
     return measure
 
 
 def close_measure(user, measure: Measure, note: str = "", expected_version: int | None = None) -> Measure:
     if not measure.response:
         raise SupervisionError("学校尚未回复整改情况，不能关闭该措施")
-    measure.closing_note = (note or "").strip()[:2000]
-    _transition(measure, "close", user, reason=measure.closing_note, expected_version=expected_version)
+    note = (note or "").strip()[:1000]
+    _transition(measure, "close", user, reason=note, expected_version=expected_version)
+    measure.closing_note = note
+    db.session.flush()
     return measure
 
 
