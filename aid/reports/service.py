@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from sqlalchemy import case, distinct, func, select
+from sqlalchemy import case, func, select
 
 from aid.applications.models import Application
 from aid.extensions import db
@@ -69,14 +69,14 @@ def _sum_total(rows: list[list], first_numeric: int, label: str = "合计") -> l
 def registered_table(ids, semester: Semester) -> Table:
     t = Table("registered", "在籍学生（全日制 / 非全日制）", ["学校代码", "学校", "全日制", "非全日制", "合计"],
               note=f"学籍状态为“在籍”且入学日期不晚于{semester.end_date}的学生")
-    rows = db.session.execute(
-        select(School.code, School.name,
-               func.sum(case((Student.study_mode == "full_time", 1), else_=0)),
-               func.sum(case((Student.study_mode == "part_time", 1), else_=0)), func.count(Student.id))
-        .join(Student, Student.school_id == School.id)
-        .where(School.id.in_(ids), Student.status == "在籍", Student.enrolment_date <= semester.end_date)
-        .group_by(School.id, School.code, School.name).order_by(School.code)).all()
-    t.rows = [[code, name, int(ft or 0), int(pt or 0), int(n)] for code, name, ft, pt, n in rows]
+    counts = db.session.execute(
+        select(Student.school_id, func.sum(case((Student.study_mode == "full_time", 1), else_=0)),
+               func.sum(case((Student.study_mode == "part_time", 1), else_=0)), func.count())
+        .where(Student.school_id.in_(ids), Student.status == "在籍", Student.enrolment_date <= semester.end_date)
+        .group_by(Student.school_id)).all()
+    schools = dict((sid, (code, name)) for sid, code, name in db.session.execute(
+        select(School.id, School.code, School.name).where(School.id.in_([c[0] for c in counts]))))
+    t.rows = sorted([*schools[sid], int(ft or 0), int(pt or 0), int(n)] for sid, ft, pt, n in counts)
     t.total = _sum_total(t.rows, 2)
     return t
 
@@ -99,7 +99,7 @@ def applications_table(ids, semester: Semester) -> Table:
     aided = Application.state.in_(AIDED_STATES)
     rows = db.session.execute(
         select(Programme.name, Application.level, func.count(Application.id),
-               func.count(distinct(case((aided, Application.student_id)))),
+               func.sum(case((aided, 1), else_=0)),  # one application per student, programme and semester
                func.sum(case((aided, Application.amount_fen), else_=0)))
         .join(Programme, Programme.id == Application.programme_id)
         .where(Application.school_id.in_(ids), Application.semester == str(semester), Application.state != "draft")

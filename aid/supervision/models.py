@@ -27,7 +27,7 @@ INSPECTION_RESULTS = {"pass": "符合", "partial": "基本符合", "fail": "不�
 Index("ix_students_idhash_status_school_mode", Student.id_number_hash, Student.status, Student.school_id,
       Student.study_mode)
 Index("ix_students_cardhash_status_school", Student.aid_card_hash, Student.status, Student.school_id)
-Index("ix_students_status_mode_school", Student.status, Student.study_mode, Student.school_id)
+Index("ix_students_status_school_mode", Student.status, Student.school_id, Student.study_mode, Student.enrolment_date)
 
 
 class RollCall(db.Model):

@@ -4,11 +4,13 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from aid.access import AUTHORITY, SCHOOL, STAFF, roles
+from aid.auth.models import ROLES
 from aid.extensions import db
 from aid.home.views import register_panel
 from aid.htmx import is_htmx, render_htmx
 from aid.org.models import School
 from aid.printing.service import pdf_response, render_pdf
+from aid.reports.charts import bar_chart
 from aid.scoping import get_scoped_or_404, scoped_select
 from aid.supervision import service
 from aid.supervision.flags import FLAGS_BY_CODE, RED_FLAGS, flag_counts, key_digest
@@ -242,7 +244,8 @@ def measure_detail(measure_id):
     measure = get_scoped_or_404(Measure, measure_id)
     return render_template("supervision/measure.html", m=measure, steps=steps_for(MEASURE_WORKFLOW, measure.id),
                            respond_form=RespondForm(version=measure.version), close_form=CloseForm(version=measure.version),
-                           reopen_form=ReopenForm(version=measure.version), states=MEASURE_WORKFLOW.states)
+                           reopen_form=ReopenForm(version=measure.version), states=MEASURE_WORKFLOW.states,
+                           role_labels=ROLES)
 
 
 def _measure_action(measure_id, form_class, action):
@@ -266,7 +269,8 @@ def _measure_action(measure_id, form_class, action):
     measure = get_scoped_or_404(Measure, measure_id)
     return render_template("supervision/measure.html", m=measure, steps=steps_for(MEASURE_WORKFLOW, measure.id),
                            respond_form=RespondForm(version=measure.version), close_form=CloseForm(version=measure.version),
-                           reopen_form=ReopenForm(version=measure.version), states=MEASURE_WORKFLOW.states), 422
+                           reopen_form=ReopenForm(version=measure.version), states=MEASURE_WORKFLOW.states,
+                           role_labels=ROLES), 422
 
 
 @bp.route("/measures/<int:measure_id>/respond", methods=["POST"])
@@ -368,7 +372,9 @@ def _authority_panel(user):
     counts = flag_counts(user)
     open_measures = db.session.execute(scoped_select(Measure, user).where(Measure.state != "closed")
                                        .order_by(Measure.deadline).limit(10)).scalars().all()
-    return {"counts": counts, "open_measures": open_measures}
+    chart = bar_chart([(flag.label, count.open) for flag, count in counts if count is not None],
+                      "待复核的风险提示", "条")
+    return {"counts": counts, "open_measures": open_measures, "chart": chart}
 
 
 def _school_panel(user):
