@@ -198,3 +198,41 @@ def test_roll_call_record_pdf(world, client, auth):
     from pypdf import PdfReader
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(resp.data)).pages)
     assert "远程点名记录" in re.sub(r"\s", "", text) and "seed-A1" in text
+
+
+def test_flag_review_by_htmx_and_foreign_keys(world, client, auth):
+    from aid.students.personal import reveal, set_aid_card
+    a1, a2, b1 = world.obj["A1"], world.obj["A2"], world.obj["B1"]
+    set_aid_card(a2.student, reveal(a1.student, "aid_card"))
+    set_aid_card(world.obj["Z1"].student, reveal(b1.student, "aid_card"))
+    set_aid_card(world.obj["A1b"].student, None)
+    db.session.commit()
+    auth.login("a_bureau")
+    key = a1.student.aid_card_hash
+    resp = auth.post("/supervision/flags/shared_card/review", {"key": key, "note": "已核实为同一家庭"},
+                     headers={"HX-Request": "true"})
+    assert resp.status_code == 200
+    row = resp.get_data(as_text=True)
+    assert row.startswith("<tr") and "已复核" in row and "已核实为同一家庭" in row
+    resp = auth.post("/supervision/flags/shared_card/review", {"key": key, "note": ""}, headers={"HX-Request": "true"})
+    assert resp.status_code == 422 and "请填写复核意见" in resp.get_data(as_text=True)
+    # a group wholly outside the jurisdiction cannot be reviewed (nor seen)
+    resp = auth.post("/supervision/flags/shared_card/review", {"key": b1.student.aid_card_hash, "note": "越权"})
+    assert resp.status_code == 404
+    assert client.get("/supervision/flags/nope").status_code == 404
+
+
+def test_changing_an_absence_withdraws_its_finding(world):
+    from aid.supervision.service import record_result
+    entry = world.obj["A1"].entry
+    bureau = world.user("bureau_officer")
+    record_result(bureau, entry, "absent", "不在")
+    db.session.commit()
+    finding = db.session.execute(select(Finding).where(Finding.roll_call_entry_id == entry.id)).scalar_one()
+    assert not finding.withdrawn
+    record_result(bureau, entry, "present", "已返校")
+    db.session.commit()
+    db.session.refresh(finding)
+    assert finding.withdrawn
+    from aid.supervision.flags import FLAGS_BY_CODE
+    assert FLAGS_BY_CODE["rollcall_absent"].count_fn(bureau).total == 0
