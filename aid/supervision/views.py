@@ -20,6 +20,7 @@ from aid.supervision.forms import (
 from aid.supervision.models import INSPECTION_POINTS, Finding, Inspection, Measure, RollCall, RollCallEntry
 from aid.supervision.workflow import MEASURE_WORKFLOW
 from aid.templating import register_nav
+from aid.timeutil import local_today
 from aid.workflow import steps_for
 
 bp = Blueprint("supervision", __name__, url_prefix="/supervision")
@@ -316,6 +317,8 @@ def inspection_new():
     """Record a visit: the five points of the seed, findings and follow-up."""
     form = InspectionForm()
     form.school_id.choices = _school_choices()
+    if request.method == "GET":
+        form.visit_date.data = local_today()
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
