@@ -38,6 +38,7 @@ class FlagRow:
     key: str
     cells: list[str]
     link: tuple[str, dict] | None = None  # (endpoint, url kwargs)
+    school_id: int | None = None  # the school (inside the jurisdiction) a finding would concern
     review: FlagReview | None = None
 
 
@@ -162,7 +163,8 @@ def _grouped_rows(keys_fn, column, columns, describe):
             outside = len(group) - len(inside)
             listed = "；".join(f"{s.name}（{names.get(s.school_id, '')}，{STUDY_MODES.get(s.study_mode, '')}，"
                               f"学籍号{s.register_no}，{s.id_number_masked}）" for s in inside)
-            result.rows.append(FlagRow(k, [listed, describe(group), f"{outside} 条" if outside else "—"]))
+            result.rows.append(FlagRow(k, [listed, describe(group), f"{outside} 条" if outside else "—"],
+                                       school_id=inside[0].school_id if inside else None))
         return result
     return rows
 
@@ -204,7 +206,8 @@ def _aid_not_enrolled_rows(user, page, key=None):
     for a in apps[:PAGE_SIZE]:
         result.rows.append(FlagRow(f"app-{a.id}", [a.school.name, f"{a.student.name}（{a.student.register_no}）",
                                                    a.student.status, a.programme.name, a.semester,
-                                                   format_fen(a.amount_fen), APPLICATION_STATES.get(a.state, a.state)]))
+                                                   format_fen(a.amount_fen), APPLICATION_STATES.get(a.state, a.state)],
+                                   school_id=a.school_id))
     return result
 
 
@@ -233,7 +236,7 @@ def _paid_not_enrolled_rows(user, page, key=None):
     for ln in lines[:PAGE_SIZE]:
         s = students.get(ln.student_id)
         result.rows.append(FlagRow(f"pay-{ln.id}", [names.get(ln.school_id, ""), s.name if s else "", s.status if s else "",
-                                                    format_fen(ln.amount_fen), str(ln.batch_id)]))
+                                                    format_fen(ln.amount_fen), str(ln.batch_id)], school_id=ln.school_id))
     return result
 
 
@@ -264,7 +267,8 @@ def _overdue_rows(user, page, key=None):
         s = students.get(c.student_id)
         result.rows.append(FlagRow(f"chg-{c.id}", [names.get(c.school_id, ""), s.name if s else "", c.change_type,
                                                    str(c.happened_on), str(c.deadline),
-                                                   str(c.processed_on) if c.processed_on else "尚未办理"]))
+                                                   str(c.processed_on) if c.processed_on else "尚未办理"],
+                                   school_id=c.school_id))
     return result
 
 
@@ -308,7 +312,7 @@ def _suspension_rows(user, page, key=None):
         start_day = start.date() if isinstance(start, datetime) else start
         months = (today.year - start_day.year) * 12 + today.month - start_day.month if start_day else 0
         result.rows.append(FlagRow(f"stu-{s.id}", [names.get(s.school_id, ""), s.name, s.register_no,
-                                                   str(start_day or ""), str(months)]))
+                                                   str(start_day or ""), str(months)], school_id=s.school_id))
     return result
 
 
@@ -334,9 +338,11 @@ def _school_dup_rows(user, page, key=None):
     for k in keys[:PAGE_SIZE]:
         name, _, value = k.partition(":")
         schools = db.session.execute(select(School).where(getattr(School, name) == value).order_by(School.code)).scalars().all()
-        inside = "、".join(f"{s.code} {s.name}" for s in schools if s.id in mine)
-        outside = sum(1 for s in schools if s.id not in mine)
-        result.rows.append(FlagRow(k, [SCHOOL_FIELDS[name], value, inside, f"{outside} 所" if outside else "—"]))
+        own = [s for s in schools if s.id in mine]
+        inside = "、".join(f"{s.code} {s.name}" for s in own)
+        outside = len(schools) - len(own)
+        result.rows.append(FlagRow(k, [SCHOOL_FIELDS[name], value, inside, f"{outside} 所" if outside else "—"],
+                                   school_id=own[0].id if own else None))
     return result
 
 
@@ -361,7 +367,7 @@ def _absence_rows(user, page, key=None):
         rc = e.roll_call
         result.rows.append(FlagRow(f"entry-{e.id}", [rc.school.name, e.student.name, e.student.register_no, rc.kind_label,
                                                      rc.drawn_at.strftime("%Y-%m-%d"), e.note],
-                                   link=("supervision.rollcall_detail", {"rollcall_id": rc.id})))
+                                   link=("supervision.rollcall_detail", {"rollcall_id": rc.id}), school_id=rc.school_id))
     return result
 
 

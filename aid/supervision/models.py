@@ -92,6 +92,8 @@ class Finding(db.Model):
     source: Mapped[str] = mapped_column(String(12))
     roll_call_entry_id: Mapped[int | None] = mapped_column(ForeignKey("roll_call_entries.id"), index=True)
     inspection_id: Mapped[int | None] = mapped_column(ForeignKey("inspections.id"), index=True)
+    flag_code: Mapped[str] = mapped_column(String(40), default="")  # a red-flag row turned into a finding
+    flag_key: Mapped[str] = mapped_column(String(260), default="")
     description: Mapped[str] = mapped_column(Text)
     withdrawn: Mapped[bool] = mapped_column(default=False)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

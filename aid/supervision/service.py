@@ -281,6 +281,28 @@ def update_follow_up(user, inspection: Inspection, follow_up: str) -> Inspection
     return inspection
 
 
+def finding_from_flag(user, flag, key: str) -> Finding:
+    """Turn a red-flag row into a finding of its school (once), for a measure to cite."""
+    rows = flag.page(user, key=key).rows
+    if not rows:
+        raise LookupError(key)
+    row = rows[0]
+    if row.school_id is None or not in_jurisdiction(row.school_id, user):
+        raise SupervisionError("该提示不涉及您管辖范围内的学校")
+    finding = db.session.execute(select(Finding).where(Finding.school_id == row.school_id, Finding.flag_code == flag.code,
+                                                       Finding.flag_key == key)).scalar_one_or_none()
+    if finding is not None:
+        finding.withdrawn = False
+        return finding
+    finding = Finding(school_id=row.school_id, source="flag", flag_code=flag.code, flag_key=key, created_by=user.id,
+                      description=f"风险提示“{flag.label}”：" + "；".join(c for c in row.cells if c and c != "—"))
+    db.session.add(finding)
+    db.session.flush()
+    record("finding.from_flag", finding, user=user, after={"flag": flag.code, "description": finding.description},
+           summary=f"将风险提示“{flag.label}”记为问题")
+    return finding
+
+
 # --- red-flag reviews -------------------------------------------------------------------------------
 
 def review_flag(user, flag, key: str, note: str) -> FlagReview:

@@ -188,6 +188,24 @@ def flag_review(code):
     return redirect(url_for("supervision.flag_detail", code=flag.code))
 
 
+@bp.route("/flags/<code>/finding", methods=["POST"])
+@roles(AUTHORITY)
+def flag_finding(code):
+    """Record a flagged row as a finding of its school and go on to open a measure with it."""
+    flag = FLAGS_BY_CODE.get(code) or abort(404)
+    key = (request.form.get("key") or "")[:260]
+    if not key or not flag.page(current_user, key=key).rows:
+        abort(404)
+    try:
+        finding = service.finding_from_flag(current_user, flag, key)
+    except service.SupervisionError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("supervision.flag_detail", code=flag.code))
+    db.session.commit()
+    return redirect(url_for("supervision.measure_new", school_id=finding.school_id, finding_id=finding.id))
+
+
 # --- measures ----------------------------------------------------------------------------------------
 
 @bp.route("/measures")

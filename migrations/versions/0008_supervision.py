@@ -2,7 +2,7 @@
 
 Revision ID: 0008
 Revises: 0002
-Create Date: 2026-11-25 18:05:28.000103
+Create Date: 2026-11-25 18:10:30.151769
 
 """
 from alembic import op
@@ -130,6 +130,8 @@ def upgrade():
     sa.Column('source', sa.String(length=12), nullable=False),
     sa.Column('roll_call_entry_id', sa.Integer(), nullable=True),
     sa.Column('inspection_id', sa.Integer(), nullable=True),
+    sa.Column('flag_code', sa.String(length=40), nullable=False),
+    sa.Column('flag_key', sa.String(length=260), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
     sa.Column('withdrawn', sa.Boolean(), nullable=False),
     sa.Column('created_by', sa.Integer(), nullable=True),

@@ -38,6 +38,7 @@ ROUTE_ARGS = {
     "supervision.rollcall_result": lambda w, k: {"rollcall_id": w.obj[k].rollcall.id, "entry_id": w.obj[k].entry.id},
     "supervision.flag_detail": lambda w, k: {"code": "duplicate_id"},
     "supervision.flag_review": lambda w, k: {"code": "duplicate_id"},
+    "supervision.flag_finding": lambda w, k: {"code": "duplicate_id"},
     "supervision.measure_detail": lambda w, k: {"measure_id": w.obj[k].measure.id},
     "supervision.measure_respond": lambda w, k: {"measure_id": w.obj[k].measure.id},
     "supervision.measure_close": lambda w, k: {"measure_id": w.obj[k].measure.id},

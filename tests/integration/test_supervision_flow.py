@@ -236,3 +236,21 @@ def test_changing_an_absence_withdraws_its_finding(world):
     assert finding.withdrawn
     from aid.supervision.flags import FLAGS_BY_CODE
     assert FLAGS_BY_CODE["rollcall_absent"].count_fn(bureau).total == 0
+
+
+def test_a_flag_row_becomes_a_finding_for_a_measure(world, client, auth):
+    from aid.students.personal import reveal, set_aid_card
+    a1, a2 = world.obj["A1"], world.obj["A2"]
+    set_aid_card(a2.student, reveal(a1.student, "aid_card"))
+    db.session.commit()
+    auth.login("a_bureau")
+    key = a1.student.aid_card_hash
+    resp = auth.post("/supervision/flags/shared_card/finding", {"key": key})
+    assert resp.status_code == 302 and "/supervision/measures/new" in resp.headers["Location"]
+    finding = db.session.execute(select(Finding).where(Finding.flag_code == "shared_card")).scalar_one()
+    assert finding.school_id == a1.school.id and "多名学生共用资助卡号" in finding.description
+    form = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert f'value="{finding.id}" selected' in form or f'selected value="{finding.id}"' in form
+    auth.post("/supervision/flags/shared_card/finding", {"key": key})
+    assert db.session.scalar(select(func.count()).select_from(Finding).where(Finding.flag_code == "shared_card")) == 1
+    assert auth.post("/supervision/flags/shared_card/finding", {"key": "nope"}).status_code == 404
