@@ -2,7 +2,7 @@
 from flask import Blueprint, abort, make_response, request
 from flask_login import current_user
 
-from aid.access import AUTHORITY, SCHOOL, STAFF, roles
+from aid.access import SCHOOL, STAFF, roles
 from aid.extensions import db
 from aid.home.views import register_panel
 from aid.htmx import render_htmx

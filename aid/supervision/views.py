@@ -2,6 +2,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from aid.access import AUTHORITY, SCHOOL, STAFF, roles
 from aid.auth.models import ROLES
@@ -12,8 +13,9 @@ from aid.org.models import School
 from aid.printing.service import pdf_response, render_pdf
 from aid.reports.charts import bar_chart
 from aid.scoping import get_scoped_or_404, scoped_select
+from aid.students.models import Student
 from aid.supervision import service
-from aid.supervision.flags import FLAGS_BY_CODE, RED_FLAGS, flag_counts, key_digest
+from aid.supervision.flags import FLAGS_BY_CODE, flag_counts, key_digest
 from aid.supervision.forms import (
     CloseForm, DrawForm, FollowUpForm, InspectionForm, MeasureForm, ReopenForm, RespondForm, ResultForm, ReviewForm,
 )
@@ -93,7 +95,9 @@ def rollcalls():
 def rollcall_detail(rollcall_id):
     """The checklist of a sample: one result per student, recorded row by row."""
     rc = get_scoped_or_404(RollCall, rollcall_id)
-    return render_template("supervision/rollcall.html", rc=rc, form=ResultForm())
+    db.session.execute(select(RollCallEntry).where(RollCallEntry.roll_call_id == rc.id)
+                       .options(selectinload(RollCallEntry.student).selectinload(Student.school_class))).scalars().all()
+    return render_template("supervision/rollcall.html", rc=rc)
 
 
 @bp.route("/rollcalls/<int:rollcall_id>/entries/<int:entry_id>", methods=["POST"])
@@ -245,15 +249,24 @@ def measure_new():
                                                form.deadline.data, form.finding_ids.data or [])
             except service.SupervisionError as exc:
                 db.session.rollback()
-                form.reason.errors.append(str(exc)) if "原因" in str(exc) else (
-                    form.deadline.errors.append(str(exc)) if "期限" in str(exc) or "日历" in str(exc)
-                    else form.school_id.errors.append(str(exc)))
+                _field_for(form, str(exc)).errors.append(str(exc))
             else:
                 db.session.commit()
                 flash(f"已对{measure.school.name}采取{measure.kind_label}措施", "success")
                 return redirect(url_for("supervision.measure_detail", measure_id=measure.id))
         status = 422
     return render_template("supervision/measure_form.html", form=form), status
+
+
+def _field_for(form, message: str):
+    """The form field a refusal message is about, so it shows next to that field."""
+    if "原因" in message:
+        return form.reason
+    if "期限" in message or "日历" in message or "工作日" in message:
+        return form.deadline
+    if "问题" in message:
+        return form.finding_ids
+    return form.school_id
 
 
 @bp.route("/measures/<int:measure_id>")

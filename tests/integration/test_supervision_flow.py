@@ -2,7 +2,6 @@
 import re
 from datetime import date, timedelta
 
-from click.testing import CliRunner  # noqa: F401  (flask's runner wraps it)
 from sqlalchemy import func, select
 
 from aid.core.workdays import WorkdayCalendar
