@@ -140,6 +140,12 @@ class Measure(db.Model):
     def kind_label(self) -> str:
         return MEASURE_KINDS.get(self.kind, self.kind)
 
+    @property
+    def overdue(self) -> bool:
+        """Still open (not answered) after its rectification deadline."""
+        from aid.timeutil import local_today
+        return self.state == "open" and local_today() > self.deadline
+
     def audit_view(self) -> dict:
         return {"school_id": self.school_id, "kind": self.kind, "reason": self.reason,
                 "deadline": self.deadline, "state": self.state}

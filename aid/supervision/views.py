@@ -19,7 +19,9 @@ from aid.supervision.flags import FLAGS_BY_CODE, flag_counts, key_digest
 from aid.supervision.forms import (
     CloseForm, DrawForm, FollowUpForm, InspectionForm, MeasureForm, ReopenForm, RespondForm, ResultForm, ReviewForm,
 )
-from aid.supervision.models import INSPECTION_POINTS, Finding, Inspection, Measure, RollCall, RollCallEntry
+from aid.supervision.models import (
+    INSPECTION_POINTS, Finding, Inspection, Measure, RollCall, RollCallEntry, measure_findings,
+)
 from aid.supervision.workflow import MEASURE_WORKFLOW
 from aid.templating import register_nav
 from aid.timeutil import local_today
@@ -57,8 +59,11 @@ def index():
     measures = db.session.execute(scoped_select(Measure).where(Measure.state != "closed")
                                   .order_by(Measure.deadline).limit(20)).scalars().all()
     inspections = db.session.execute(scoped_select(Inspection).order_by(Inspection.visit_date.desc()).limit(10)).scalars().all()
+    cited = select(measure_findings.c.finding_id)
+    findings = db.session.execute(scoped_select(Finding).where(Finding.withdrawn.is_(False), Finding.id.not_in(cited))
+                                  .order_by(Finding.id.desc()).limit(20)).scalars().all()
     return render_template("supervision/index.html", counts=flag_counts(current_user), rollcalls=rollcalls,
-                           measures=measures, inspections=inspections)
+                           measures=measures, inspections=inspections, findings=findings)
 
 
 # --- roll calls --------------------------------------------------------------------------------------

@@ -253,3 +253,18 @@ def test_a_flag_row_becomes_a_finding_for_a_measure(world, client, auth):
     auth.post("/supervision/flags/shared_card/finding", {"key": key})
     assert db.session.scalar(select(func.count()).select_from(Finding).where(Finding.flag_code == "shared_card")) == 1
     assert auth.post("/supervision/flags/shared_card/finding", {"key": "nope"}).status_code == 404
+
+
+def test_overview_lists_uncited_findings_and_partials_answer_htmx(world, client, auth):
+    from aid.supervision.service import record_result
+    entry = world.obj["A1"].entry
+    record_result(world.user("bureau_officer"), entry, "absent", "查无此人")
+    record_result(world.user("province_admin"), world.obj["B1"].entry, "absent", "乙市学生不在")
+    db.session.commit()
+    auth.login("a_bureau")
+    page = client.get("/supervision/").get_data(as_text=True)
+    assert "查无此人" in page and "乙市学生不在" not in page
+    part = client.get("/supervision/measures", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "<html" not in part and "A1测试约谈" in part and "B1测试约谈" not in part
+    part = client.get("/reports/", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "<html" not in part and "在籍学生" in part
