@@ -66,6 +66,9 @@ class StatusChange(db.Model):
     state: Mapped[str] = mapped_column(String(20), default="new", index=True)
     # the day the school finished its processing (leader approval): decides on time / late
     school_processed_on: Mapped[date | None] = mapped_column(Date)
+    # the processing deadline fixed when recorded (None when the calendar lacks the year);
+    # stored so supervision can count overdue changes in SQL
+    deadline: Mapped[date | None] = mapped_column(Date, index=True)
     completed_at: Mapped[datetime | None]
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -164,6 +164,7 @@ def record_change(user, student: Student, data: NewChange, *, today: date | None
                           target_class_id=data.target_class_id if data.kind in CLASS_KINDS else None,
                           from_class_id=student.class_id, status_before=student.status, state="new",
                           recorded_by=user.id, recorded_at=utcnow())
+    change.deadline = stored_deadline(change.happened_on)
     db.session.add(change)
     db.session.flush()
     record("create", change, user=user, after=change.audit_view(),
@@ -299,6 +300,7 @@ def _revise(user, change: StatusChange, data: NewChange, today: date) -> None:
     _validate(user, change.student, data, today, exclude_id=change.id)
     before = change.audit_view()
     change.happened_on, change.reason = data.happened_on, data.reason.strip()
+    change.deadline = stored_deadline(change.happened_on)
     if change.is_transfer:
         change.target_school_id = data.target_school_id
     if change.kind in CLASS_KINDS:
@@ -377,6 +379,14 @@ def deadline_workdays() -> int:
     if has_request_context():
         setattr(g, key, n)
     return n
+
+
+def stored_deadline(happened_on: date) -> date | None:
+    """The deadline kept on the record for SQL queries (supervision's red flags)."""
+    try:
+        return get_calendar().deadline_after(happened_on, deadline_workdays())
+    except CalendarUnavailable:
+        return None
 
 
 @dataclass

@@ -1,0 +1,149 @@
+"""Data from areas built in parallel (status changes, funds), looked up by name.
+
+Each function returns None when the other area's module or one of the fields
+assumed here is missing; callers then show `UNAVAILABLE` instead of a figure.
+Assumed contracts (the lead wires them on merge):
+
+- aid.changes.models.StatusChange: school_id, student_id, kind (code, e.g.
+  "suspend"; labels in CHANGE_KINDS), happened_on, deadline (stored when
+  recorded), school_processed_on (the leader's approval date), state.
+- aid.funds.models.Allocation: school_id, programme_id, semester, amount_fen.
+- aid.funds.models.PaymentLine: school_id, student_id, programme_id, batch_id,
+  amount_fen, state ("paid" when the money reached the card).
+- aid.funds.models.PaymentBatch: id, school_id, programme_id, semester,
+  due_on (date | None), paid_on (date | None).
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import and_, case, func, or_, select
+
+from aid import area_module
+from aid.extensions import db
+from aid.scoping import scope
+
+UNAVAILABLE = "数据来源尚未启用"
+IGNORED_CHANGE_STATES = ("new", "cancelled", "declined")
+
+CHANGE_FIELDS = ("school_id", "student_id", "kind", "happened_on", "deadline", "school_processed_on", "state")
+ALLOCATION_FIELDS = ("school_id", "programme_id", "semester", "amount_fen")
+LINE_FIELDS = ("school_id", "student_id", "programme_id", "batch_id", "amount_fen", "state")
+BATCH_FIELDS = ("id", "school_id", "programme_id", "semester", "due_on", "paid_on")
+
+
+def _model(area: str, name: str, fields: tuple[str, ...]):
+    try:
+        module = area_module(area, "models")
+    except ImportError:
+        return None
+    model = getattr(module, name, None) if module is not None else None
+    if model is None or any(not hasattr(model, f) for f in fields):
+        return None
+    return model
+
+
+def status_change_model():
+    return _model("changes", "StatusChange", CHANGE_FIELDS)
+
+
+def allocation_model():
+    return _model("funds", "Allocation", ALLOCATION_FIELDS)
+
+
+def payment_models():
+    line = _model("funds", "PaymentLine", LINE_FIELDS)
+    batch = _model("funds", "PaymentBatch", BATCH_FIELDS)
+    return (line, batch) if line is not None and batch is not None else None
+
+
+def overdue_change_clause(change, today: date):
+    """Processed after the deadline, or still unprocessed past it."""
+    return and_(change.state.not_in(IGNORED_CHANGE_STATES),
+                or_(and_(change.school_processed_on.is_(None), change.deadline < today),
+                    change.school_processed_on > change.deadline))
+
+
+def overdue_changes_select(user, today: date):
+    change = status_change_model()
+    if change is None:
+        return None
+    return scope(select(change).where(overdue_change_clause(change, today)), change, user)
+
+
+def suspension_start_subquery():
+    """(student_id, started) of each student's latest 休学 change, or None."""
+    change = status_change_model()
+    if change is None:
+        return None
+    return (select(change.student_id.label("student_id"), func.max(change.happened_on).label("started"))
+            .where(change.kind == "suspend", change.state == "approved")
+            .group_by(change.student_id).subquery())
+
+
+def status_change_counts(school_ids_stmt, start: date, end: date, today: date) -> list[tuple] | None:
+    """[(change_type, total, on_time, late, open_overdue)] for changes that happened in [start, end]."""
+    change = status_change_model()
+    if change is None:
+        return None
+    from aid.changes.models import CHANGE_KINDS
+
+    processed = change.school_processed_on
+    late = and_(processed.is_not(None), processed > change.deadline)
+    open_overdue = and_(processed.is_(None), change.deadline < today)
+    on_time = and_(processed.is_not(None), processed <= change.deadline)
+    rows = db.session.execute(
+        select(change.kind, func.count(),
+               func.sum(case((on_time, 1), else_=0)), func.sum(case((late, 1), else_=0)),
+               func.sum(case((open_overdue, 1), else_=0)))
+        .where(change.school_id.in_(school_ids_stmt), change.happened_on >= start, change.happened_on <= end,
+               change.state.not_in(IGNORED_CHANGE_STATES))
+        .group_by(change.kind).order_by(change.kind)
+    ).all()
+    return [(CHANGE_KINDS.get(t, t), n, int(a or 0), int(b or 0), int(c or 0)) for t, n, a, b, c in rows]
+
+
+def funds_by_school(school_ids_stmt, semester: str) -> dict[int, tuple[int, int]] | None:
+    """{school_id: (allocated_fen, paid_fen)} for the semester."""
+    allocation = allocation_model()
+    payments = payment_models()
+    if allocation is None or payments is None:
+        return None
+    line, batch = payments
+    allocated = dict(db.session.execute(
+        select(allocation.school_id, func.sum(allocation.amount_fen))
+        .where(allocation.school_id.in_(school_ids_stmt), allocation.semester == semester)
+        .group_by(allocation.school_id)).all())
+    paid = dict(db.session.execute(
+        select(line.school_id, func.sum(line.amount_fen)).join(batch, batch.id == line.batch_id)
+        .where(line.school_id.in_(school_ids_stmt), batch.semester == semester, line.state == "paid")
+        .group_by(line.school_id)).all())
+    return {sid: (int(allocated.get(sid) or 0), int(paid.get(sid) or 0)) for sid in set(allocated) | set(paid)}
+
+
+def payment_timeliness(school_ids_stmt, semester: str) -> tuple[int, int, int] | None:
+    """(paid on time, paid late, due and not paid) batches for the semester."""
+    payments = payment_models()
+    if payments is None:
+        return None
+    _line, batch = payments
+    today = date.today()
+    on_time = and_(batch.paid_on.is_not(None), or_(batch.due_on.is_(None), batch.paid_on <= batch.due_on))
+    late = and_(batch.paid_on.is_not(None), batch.due_on.is_not(None), batch.paid_on > batch.due_on)
+    unpaid = and_(batch.paid_on.is_(None), batch.due_on.is_not(None), batch.due_on < today)
+    row = db.session.execute(
+        select(func.sum(case((on_time, 1), else_=0)), func.sum(case((late, 1), else_=0)),
+               func.sum(case((unpaid, 1), else_=0)))
+        .where(batch.school_id.in_(school_ids_stmt), batch.semester == semester)).one()
+    return tuple(int(v or 0) for v in row)
+
+
+def paid_lines_not_enrolled_select(user, not_enrolled: tuple[str, ...]):
+    payments = payment_models()
+    if payments is None:
+        return None
+    line, _batch = payments
+    from aid.students.models import Student
+
+    return scope(select(line).join(Student, Student.id == line.student_id)
+                 .where(line.state == "paid", Student.status.in_(not_enrolled)), line, user)
