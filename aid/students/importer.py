@@ -231,6 +231,11 @@ def _household(v) -> str:
 
 # ---------------------------------------------------------------- analysis
 
+def class_key(name: str) -> str:
+    """Class names compare without width or whitespace differences (（） vs ())."""
+    return "".join(unicodedata.normalize("NFKC", name or "").split())
+
+
 class _Row:
     """One spreadsheet row under validation."""
 
@@ -279,7 +284,7 @@ def analyse(data: bytes, school_id: int, progress=None) -> Analysis:
         result.problems = problems
         return result
 
-    classes = {c.name.strip(): c for c in db.session.execute(
+    classes = {class_key(c.name): c for c in db.session.execute(
         select(SchoolClass).where(SchoolClass.school_id == school_id)).scalars()}
     c = cipher()
     today = date.today()
@@ -370,7 +375,7 @@ def _validate_row(row: _Row, classes: dict, today: date) -> dict | None:
     v["register_no"] = reg
 
     class_name = _text(row.raw("class_name"))
-    cls = classes.get(class_name)
+    cls = classes.get(class_key(class_name))
     if not class_name:
         row.problem("class_name", "班级不能为空")
     elif cls is None:
