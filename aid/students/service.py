@@ -2,6 +2,7 @@
 the archive checklist. Plain functions over an actor (the user) — no request."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -9,7 +10,7 @@ from pypinyin import lazy_pinyin
 from sqlalchemy import func, or_, select
 
 from aid.audit.service import diff, record
-from aid.core.identity import (InvalidValue, check_id_consistency, normalize_digits, parse_resident_id,
+from aid.core.identity import (InvalidValue, check_id_consistency, mask_id, normalize_digits, parse_resident_id,
                                validate_bank_card, validate_phone, validate_social_security_card)
 from aid.core.protected import search_hash
 from aid.extensions import db
@@ -336,7 +337,10 @@ class StudentFilter:
     desc: bool = False
     page: int = 1
     page_size: int = 50
-    extra: dict = field(default_factory=dict)
+    # a full ID typed into the search box is replaced by its keyed hash (links, history and
+    # logs never carry the number) and shown masked
+    idh: str = ""
+    id_masked: str = ""
 
     @classmethod
     def from_args(cls, args) -> StudentFilter:
@@ -353,25 +357,33 @@ class StudentFilter:
         reg = args.get("reg") if args.get("reg") in REGISTRATION_STATES else ""
         page = max(1, min(_int("page") or 1, 100000))
         year = _int("year")
-        return cls(mode=mode, q=(args.get("q") or "").strip()[:50], class_id=_int("class_id"),
+        q = (args.get("q") or "").strip()[:50]
+        idh, id_masked = args.get("idh") or "", ""
+        if not re.fullmatch(r"[0-9a-f]{64}", idh):
+            idh = ""
+        if _ID_SHAPE.fullmatch(normalize_digits(q)):
+            idh, id_masked, q = search_hash(normalize_digits(q)), mask_id(normalize_digits(q)), ""
+        return cls(mode=mode, q=q, class_id=_int("class_id"),
                    major_id=_int("major_id"), year=year if year and 0 < year < 10 else None, status=status,
-                   reg=reg, school_id=_int("school_id"), sort=sort, desc=args.get("desc") == "1", page=page)
+                   reg=reg, school_id=_int("school_id"), sort=sort, desc=args.get("desc") == "1", page=page,
+                   idh=idh, id_masked=id_masked or ("（按身份证号码查找）" if idh else ""))
 
     def args(self, **override) -> dict:
         """URL arguments that reproduce this filter (empty values left out)."""
         values = {"mode": self.mode, "q": self.q, "class_id": self.class_id, "major_id": self.major_id,
                   "year": self.year, "status": self.status, "reg": self.reg, "school_id": self.school_id,
-                  "sort": self.sort if self.sort != "register_no" else None, "desc": "1" if self.desc else None}
+                  "sort": self.sort if self.sort != "register_no" else None, "desc": "1" if self.desc else None,
+                  "idh": self.idh or None}
         values.update(override)
         return {k: v for k, v in values.items() if v not in (None, "")}
 
 
+_ID_SHAPE = re.compile(r"[0-9]{17}[0-9X]")
+
+
 def _search_condition(q: str):
     normalized = normalize_digits(q)
-    conditions = [Student.name.startswith(q), Student.register_no.startswith(normalized)]
-    if len(normalized) == 18:
-        conditions.append(Student.id_number_hash == search_hash(normalized))
-    return or_(*conditions)
+    return or_(Student.name.startswith(q), Student.register_no.startswith(normalized))
 
 
 def filtered(user, f: StudentFilter, *, with_mode: bool = True):
@@ -381,6 +393,8 @@ def filtered(user, f: StudentFilter, *, with_mode: bool = True):
         stmt = stmt.where(Student.study_mode == f.mode)
     if f.q:
         stmt = stmt.where(_search_condition(f.q))
+    if f.idh:
+        stmt = stmt.where(Student.id_number_hash == f.idh)
     if f.school_id:
         stmt = stmt.where(Student.school_id == f.school_id)
     if f.class_id:

@@ -59,6 +59,8 @@ def index():
                    statuses=REGISTER_STATUSES, reg_states=REGISTRATION_STATES, modes=STUDY_MODES)
     resp = render_htmx("students/index.html", **context)
     resp.headers["Cache-Control"] = "no-store"
+    if f.idh and is_htmx():  # the history entry carries the keyed hash, not the ID
+        resp.headers["HX-Push-Url"] = url_for("students.index", **f.args())
     return resp
 
 
