@@ -298,20 +298,20 @@ def analyse(data: bytes, school_id: int, progress=None) -> Analysis:
         result.total += 1
         row = _Row(number, cells, positions, result.columns, result)
         values = _validate_row(row, classes, today)
-        if values is not None:
-            h = c.search_hash(values["id_number"])
+        if values.get("id_number"):
+            h = values["id_number_hash"] = c.search_hash(values["id_number"])
             if h in seen_ids:
                 row.problem("id_number", f"与第{seen_ids[h]}行的身份证号码重复")
             else:
                 seen_ids[h] = number
-            reg = values["register_no"]
+        reg = values.get("register_no")
+        if reg:
             if reg in seen_regs:
                 row.problem("register_no", f"与第{seen_regs[reg]}行的学籍号重复")
             else:
                 seen_regs[reg] = number
-            values["id_number_hash"] = h
-            if not row.bad:
-                pending.append((row, values))
+        if not row.bad:
+            pending.append((row, values))
         if progress and result.total % 500 == 0:
             progress(result.total)
     if result.total == 0:
@@ -332,7 +332,8 @@ def analyse(data: bytes, school_id: int, progress=None) -> Analysis:
     return result
 
 
-def _validate_row(row: _Row, classes: dict, today: date) -> dict | None:
+def _validate_row(row: _Row, classes: dict, today: date) -> dict:
+    """The row's cleaned values (complete only when row.bad stays False); problems go to the row."""
     for key in ("name", "id_number", "register_no", "class_name", "aid_card", "social_card", "phone"):
         _spacing_note(row, key)
     v: dict = {}
@@ -432,7 +433,7 @@ def _validate_row(row: _Row, classes: dict, today: date) -> dict | None:
     if len(address) > 200:
         row.problem("address", "家庭住址不能超过200字")
     v["address"] = address
-    return None if row.bad else v
+    return v
 
 
 def _check_register(school_id: int, pending: list[tuple[_Row, dict]]) -> None:

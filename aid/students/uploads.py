@@ -97,24 +97,26 @@ def row_estimate(data: bytes) -> int:
         sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
     except Exception:
         return 0
-    return max(0, (sheet.total_height or sheet.height) - 1)
+    return max(0, sheet.height - 1)
 
 
 # ---------------------------------------------------------------- background jobs
 
-def start_job(user, token: str, phase: str, total: int) -> Job:
+def start_job(user, token: str, phase: str, total: int) -> int:
     """A job that previews (validates) or writes an upload; runs in a thread with its own
     app context (inline when JOBS_INLINE is set, for tests)."""
     job = Job(kind=f"student_import_{phase}", school_id=user.school_id, created_by=user.id, status="queued",
               total=total, params=json.dumps({"token": token, "phase": phase}))
     db.session.add(job)
-    db.session.commit()
+    db.session.flush()
+    job_id = job.id
+    db.session.commit()  # (no attribute access after this: it would open a new write transaction)
     app = current_app._get_current_object()
     if app.config.get("JOBS_INLINE"):
-        run_job(app, job.id)
+        run_job(app, job_id)
     else:
-        threading.Thread(target=run_job, args=(app, job.id), daemon=True, name=f"import-job-{job.id}").start()
-    return job
+        threading.Thread(target=run_job, args=(app, job_id), daemon=True, name=f"import-job-{job_id}").start()
+    return job_id
 
 
 def run_job(app, job_id: int) -> None:
