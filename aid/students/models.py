@@ -62,7 +62,13 @@ class SchoolClass(db.Model):
 
 class Student(db.Model):
     __tablename__ = "students"
-    __table_args__ = (UniqueConstraint("school_id", "register_no"),)
+    __table_args__ = (
+        UniqueConstraint("school_id", "register_no"),
+        # the list: one school's tab in 学籍号 order, and a bureau's / the province's tab in 学籍号 order
+        db.Index("ix_students_school_mode_register", "school_id", "study_mode", "register_no"),
+        db.Index("ix_students_mode_register_school", "study_mode", "register_no", "school_id"),
+        db.Index("ix_students_mode_name_school", "study_mode", "name", "school_id"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
     class_id: Mapped[int | None] = mapped_column(ForeignKey("school_classes.id"), index=True)

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from pypinyin import lazy_pinyin
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from aid.audit.service import diff, record
 from aid.core.identity import (InvalidValue, check_id_consistency, mask_id, normalize_digits, parse_resident_id,
@@ -381,49 +382,76 @@ class StudentFilter:
 _ID_SHAPE = re.compile(r"[0-9]{17}[0-9X]")
 
 
+def _prefix(column, text: str):
+    """column starts with text, as an index range (LIKE cannot use the index in SQLite)."""
+    return and_(column >= text, column < text + "\U0010ffff")
+
+
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
 def _search_condition(q: str):
-    normalized = normalize_digits(q)
-    return or_(Student.name.startswith(q), Student.register_no.startswith(normalized))
+    """A name prefix when the query has Chinese characters, else a 学籍号 prefix (each one
+    index range; an OR of both could not use the indexes)."""
+    if _CJK.search(q):
+        return _prefix(Student.name, q)
+    return _prefix(Student.register_no, normalize_digits(q))
+
+
+def _conditions(user, f: StudentFilter, with_mode: bool) -> list:
+    conds = []
+    if user.role in ("school_officer", "school_leader"):
+        # redundant with scope(), but an equality lets the planner use (school_id, mode, register_no)
+        conds.append(Student.school_id == (user.school_id or -1))
+    if with_mode:
+        conds.append(Student.study_mode == f.mode)
+    if f.q:
+        conds.append(_search_condition(f.q))
+    if f.idh:
+        conds.append(Student.id_number_hash == f.idh)
+    if f.school_id:
+        conds.append(Student.school_id == f.school_id)
+    if f.class_id:
+        conds.append(Student.class_id == f.class_id)
+    if f.major_id:
+        conds.append(Student.class_id.in_(select(SchoolClass.id).where(SchoolClass.major_id == f.major_id)))
+    if f.year:
+        conds.append(Student.class_id.in_(class_ids_in_year(user, f.year)))
+    if f.status:
+        conds.append(Student.status == f.status)
+    if f.reg:
+        conds.append(Student.registration_state == f.reg)
+    return conds
 
 
 def filtered(user, f: StudentFilter, *, with_mode: bool = True):
     """The select of students the user may see, narrowed by the filter (unsorted)."""
-    stmt = scope(select(Student), Student, user)
-    if with_mode:
-        stmt = stmt.where(Student.study_mode == f.mode)
-    if f.q:
-        stmt = stmt.where(_search_condition(f.q))
-    if f.idh:
-        stmt = stmt.where(Student.id_number_hash == f.idh)
-    if f.school_id:
-        stmt = stmt.where(Student.school_id == f.school_id)
-    if f.class_id:
-        stmt = stmt.where(Student.class_id == f.class_id)
-    if f.major_id:
-        stmt = stmt.where(Student.class_id.in_(select(SchoolClass.id).where(SchoolClass.major_id == f.major_id)))
-    if f.year:
-        stmt = stmt.where(Student.class_id.in_(class_ids_in_year(user, f.year)))
-    if f.status:
-        stmt = stmt.where(Student.status == f.status)
-    if f.reg:
-        stmt = stmt.where(Student.registration_state == f.reg)
-    return stmt
+    return scope(select(Student), Student, user).where(*_conditions(user, f, with_mode))
 
 
 def sorted_page(user, f: StudentFilter) -> tuple[list[Student], bool]:
     column = SORTS[f.sort]
     stmt = filtered(user, f).order_by(column.desc() if f.desc else column.asc(), Student.id)
     stmt = stmt.offset((f.page - 1) * f.page_size).limit(f.page_size + 1)
+    stmt = stmt.options(selectinload(Student.school_class).joinedload(SchoolClass.major),
+                        selectinload(Student.school))
     rows = db.session.execute(stmt).scalars().all()
     return rows[:f.page_size], len(rows) > f.page_size
 
 
+COUNT_CAP = 10000
+
+
 def mode_counts(user, f: StudentFilter) -> dict[str, int]:
-    """Full-time and part-time counts under the same filter (the tab labels)."""
-    sub = filtered(user, f, with_mode=False).with_only_columns(Student.study_mode).subquery()
-    rows = db.session.execute(select(sub.c.study_mode, func.count()).group_by(sub.c.study_mode)).all()
-    counts = dict(rows)
-    return {m: counts.get(m, 0) for m in STUDY_MODES}
+    """Full-time and part-time counts under the same filter (the tab labels). Each count
+    stops at COUNT_CAP + 1 (shown as "10000+"): a province-wide tab would otherwise count
+    200,000 rows on every keystroke; exact totals are on the home page and in reports."""
+    counts = {}
+    for mode in STUDY_MODES:
+        inner = scope(select(Student.id), Student, user).where(
+            Student.study_mode == mode, *_conditions(user, f, with_mode=False)).limit(COUNT_CAP + 1)
+        counts[mode] = db.session.scalar(select(func.count()).select_from(inner.subquery()))
+    return counts
 
 
 def classes_for(user, school_id: int | None = None) -> list[SchoolClass]:

@@ -53,10 +53,17 @@ def index():
     semester = service.current_semester()
     context = dict(students=rows, has_next=has_next, f=f, counts=counts, semester=semester,
                    year_of=lambda s: service.class_year(s.school_class, semester),
-                   classes=service.classes_for(current_user, f.school_id),
-                   majors=service.majors_for(current_user, f.school_id),
-                   schools=_schools_in_scope() if current_user.role in AUTHORITY else [],
-                   statuses=REGISTER_STATUSES, reg_states=REGISTRATION_STATES, modes=STUDY_MODES)
+                   schools=[], classes=[], majors=[],
+                   statuses=REGISTER_STATUSES, reg_states=REGISTRATION_STATES, modes=STUDY_MODES,
+                   count_cap=service.COUNT_CAP)
+    if not is_htmx():  # the filter form (the partial does not need its choices)
+        authority = current_user.role in AUTHORITY
+        if not authority or f.school_id:  # a bureau picks a school before its classes are listed
+            context.update(classes=service.classes_for(current_user, f.school_id),
+                           majors=service.majors_for(current_user, f.school_id))
+        if authority:
+            context["schools"] = _schools_in_scope()
+    context["show_school"] = current_user.role in AUTHORITY
     resp = render_htmx("students/index.html", **context)
     resp.headers["Cache-Control"] = "no-store"
     if f.idh and is_htmx():  # the history entry carries the keyed hash, not the ID
@@ -536,7 +543,7 @@ def registration():
     counts = service.mode_counts(current_user, f)
     context = dict(students=rows, has_next=has_next, f=f, counts=counts, reg_states=REGISTRATION_STATES,
                    table=service.registration_by_school(current_user), modes=STUDY_MODES,
-                   return_form=ReturnForm(), form=EmptyForm(),
+                   return_form=ReturnForm(), form=EmptyForm(), count_cap=service.COUNT_CAP,
                    schools=_schools_in_scope() if current_user.role in AUTHORITY else [])
     resp = render_htmx("students/registration.html", **context)
     resp.headers["Cache-Control"] = "no-store"
