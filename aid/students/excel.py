@@ -91,3 +91,22 @@ def students_bytes(students, year_of) -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def quality_bytes(sections) -> bytes:
+    """The data-quality report: one sheet per problem kind, IDs masked."""
+    wb = Workbook(write_only=True)
+    for n, sec in enumerate(sections, start=1):
+        ws = wb.create_sheet(f"{n}")
+        ws.append([text_cell(ws, sec.title, bold=True)])
+        if sec.skipped:
+            ws.append([text_cell(ws, sec.skipped)])
+        ws.append([text_cell(ws, h, bold=True) for h in ("学校", "学籍号", "姓名", "身份证号码（脱敏）", "学习形式",
+                                                        "班级", "问题")])
+        for s, note in sec.rows:
+            ws.append([text_cell(ws, v) for v in (s.school.name, s.register_no, s.name, s.id_number_masked,
+                                                  s.study_mode_label, s.school_class.name if s.school_class else "",
+                                                  note)])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

@@ -152,6 +152,10 @@ def edit(student_id):
     """Edit a student; identity fields only while the registration is a draft or returned."""
     student = get_scoped_or_404(Student, student_id)
     form = _student_form(student, student.school_id)
+    if student.registration_state not in ("draft", "returned"):
+        for name in service.IDENTITY_FIELDS:
+            getattr(form, name).render_kw = {**(getattr(form, name).render_kw or {}), "readonly": True,
+                                             "aria-readonly": "true"}
     if request.method == "GET":
         form.process(obj=student)
         form.id_number.data = student.id_number_masked
@@ -627,3 +631,20 @@ def _register_panels() -> None:
 
 
 _register_panels()
+
+
+@bp.route("/quality/export")
+@roles(STAFF)
+def quality_export():
+    """The data-quality report as .xlsx (IDs masked; the same scoping as the page)."""
+    from io import BytesIO
+
+    from aid.audit.service import record
+    school_id = request.args.get("school_id", type=int)
+    data = excel.quality_bytes(quality.report(current_user, school_id))
+    record("students.export", user=current_user, object_type="students", school_id=current_user.school_id,
+           after={"report": "quality", "school_id": school_id}, summary="导出学籍数据质量报告")
+    db.session.commit()
+    return send_file(BytesIO(data), as_attachment=True,
+                     download_name=f"student_data_quality_{date.today():%Y%m%d}_学籍数据质量.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -156,3 +156,20 @@ def test_missing_card_class_and_archive_items(world, client, auth):
     html = client.get("/students/quality").get_data(as_text=True)
     assert "无卡学生" in html and "未分班学生" in html and "户口簿复印件缺失" in html
     assert "没有任何资助申请或决定" in html
+
+
+def test_quality_export_is_scoped_and_masked(world, client, auth):
+    import io
+
+    from openpyxl import load_workbook
+
+    own = world.obj["A1"].student
+    twin = _twin(world, own, "A2", "他校同人")
+    auth.login("a1_officer")
+    resp = client.get("/students/quality/export")
+    assert resp.status_code == 200 and "filename=student_data_quality_" in resp.headers["Content-Disposition"]
+    wb = load_workbook(io.BytesIO(resp.data))
+    text = " ".join(str(c.value) for ws in wb for row in ws.iter_rows() for c in row if c.value is not None)
+    assert "该身份证号已在其他学校注册" in text and own.id_number_masked in text
+    assert personal.reveal(own, "id_number") not in text and "他校同人" not in text and twin.register_no not in text
+    assert not any(c.data_type == "f" for ws in wb for row in ws.iter_rows() for c in row)
