@@ -43,11 +43,18 @@ def _schools_in_scope():
 
 # ---------------------------------------------------------------- student list
 
-@bp.route("/")
+@bp.route("/", methods=["GET", "POST"])
 @roles(STAFF)
 def index():
-    """Students in the jurisdiction: full-time / part-time tabs, search, filters, sorting, pages."""
-    f = service.StudentFilter.from_args(request.args)
+    """Students in the jurisdiction: full-time / part-time tabs, search, filters, sorting, pages.
+    The search form posts (so a typed ID number never travels in a URL or an access log);
+    links and history carry the keyed hash of an ID instead of the number."""
+    if request.method == "POST":
+        f = service.StudentFilter.from_args(request.form)
+        if not is_htmx():
+            return redirect(url_for("students.index", **f.args()), 303)
+    else:
+        f = service.StudentFilter.from_args(request.args)
     rows, has_next = service.sorted_page(current_user, f)
     counts = service.mode_counts(current_user, f)
     semester = service.current_semester()
@@ -66,7 +73,7 @@ def index():
     context["show_school"] = current_user.role in AUTHORITY
     resp = render_htmx("students/index.html", **context)
     resp.headers["Cache-Control"] = "no-store"
-    if f.idh and is_htmx():  # the history entry carries the keyed hash, not the ID
+    if request.method == "POST":  # the history entry: a GET URL with the keyed hash, not the ID
         resp.headers["HX-Push-Url"] = url_for("students.index", **f.args())
     return resp
 

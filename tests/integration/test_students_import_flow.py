@@ -183,3 +183,37 @@ def test_cli_bad_file_and_unknown_school(world, app, tmp_path):
     result = _cli(app, str(path), "--school", world.schools["A1"].code)
     assert result.exit_code == 1 and result.stdout.startswith("-\t-\t") and "不是 Excel" in result.stdout
     assert _cli(app, str(path), "--school", "NOPE").exit_code == 2
+
+
+def test_done_when_story_import_fix_confirm_list_verify(world, client, auth):
+    """An officer imports a roster, fixes what the preview flags, confirms, finds the students
+    in the right tab; the bureau verifies them."""
+    from datetime import date
+
+    from aid.students.models import SchoolClass
+
+    o = world.obj["A1"]
+    db.session.add(SchoolClass(school_id=o.school.id, major_id=o.major.id, name="2025级非全日制班",
+                               intake_date=date(2025, 3, 1), study_mode="part_time"))
+    db.session.commit()
+    rows = [good_row(1, o.school_class.name, "S001", "全日甲"), good_row(2, "2025级非全日制班", "S002", "业余乙")]
+    broken = [list(r) for r in rows]
+    broken[1][1] = "男"  # disagrees with the ID
+    auth.login("a1_officer")
+    first = _upload(auth, xlsx(broken))
+    assert "与身份证号码（女）不一致" in client.get(first.headers["Location"]).get_data(as_text=True)
+    auth.post("/students/import/cancel", {"token": _token(first)})
+    second = _upload(auth, xlsx(rows))
+    assert "全部 2 行校验通过" in client.get(second.headers["Location"]).get_data(as_text=True)
+    auth.post("/students/import/confirm", {"token": _token(second)})
+    full = client.get("/students/?mode=full_time&reg=draft").get_data(as_text=True)
+    part = client.get("/students/?mode=part_time&reg=draft").get_data(as_text=True)
+    assert "全日甲" in full and "业余乙" not in full and "业余乙" in part
+    ids = [s.id for s in db.session.execute(select(Student).where(Student.register_no.in_(["S001", "S002"]))).scalars()]
+    auth.post("/students/registration/submit", {"student_id": ids})
+    auth.logout()
+    auth.login("a_bureau")
+    auth.post("/students/registration/verify", {"student_id": ids})
+    db.session.expire_all()
+    states = db.session.execute(select(Student.registration_state).where(Student.id.in_(ids))).scalars().all()
+    assert states == ["verified", "verified"]

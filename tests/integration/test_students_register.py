@@ -249,3 +249,16 @@ def test_navigation_and_home_panel(world, client, auth):
     auth.login("a_bureau")
     html = client.get("/home").get_data(as_text=True)
     assert "电子注册" in html and "名册导入" not in html and "待审核" in html
+
+
+def test_search_form_posts_and_never_puts_an_id_in_a_url(world, client, auth):
+    other = world.obj["A1b"].student
+    full_id = personal.reveal(other, "id_number")
+    auth.login("a1_officer")
+    resp = auth.post("/students/", {"q": full_id, "mode": "full_time"}, headers={"HX-Request": "true"})
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and "A1学生乙" in html and "A1学生甲" not in html
+    assert full_id not in resp.headers["HX-Push-Url"] and "idh=" in resp.headers["HX-Push-Url"]
+    plain = auth.post("/students/", {"q": full_id})
+    assert plain.status_code == 303 and full_id not in plain.headers["Location"]
+    assert "A1学生乙" in client.get(plain.headers["Location"]).get_data(as_text=True)
