@@ -401,6 +401,16 @@ def import_upload():
     return render_template("students/import.html", form=form)
 
 
+@bp.errorhandler(413)
+def _too_large(_exc):
+    """An upload over the server's request limit: the import page with the size rule."""
+    if request.endpoint == "students.import_upload":
+        form = UploadForm(formdata=None)
+        form.file.errors = ["文件超过10 MB，请拆分后分批导入"]
+        return render_template("students/import.html", form=form), 413
+    return render_template("errors/error.html", code=413, title="文件过大", message="上传的文件超过大小限制。"), 413
+
+
 def _preview_now(token, data):
     try:
         analysis = importer.analyse(data, current_user.school_id)

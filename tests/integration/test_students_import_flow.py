@@ -217,3 +217,9 @@ def test_done_when_story_import_fix_confirm_list_verify(world, client, auth):
     db.session.expire_all()
     states = db.session.execute(select(Student.registration_state).where(Student.id.in_(ids))).scalars().all()
     assert states == ["verified", "verified"]
+
+
+def test_upload_over_the_request_limit_names_the_size_rule(world, client, auth):
+    auth.login("a1_officer")
+    resp = _upload(auth, b"PK\x03\x04" + b"\0" * (13 * 1024 * 1024))
+    assert resp.status_code == 413 and "超过10 MB" in resp.get_data(as_text=True)
