@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from pypinyin import lazy_pinyin
-from sqlalchemy import and_, false, func, or_, select
+from sqlalchemy import and_, false, func, select
 from sqlalchemy.orm import selectinload
 
 from aid.audit.service import diff, record
