@@ -25,3 +25,11 @@ document.addEventListener("htmx:beforeSwap", function (event) {
     event.detail.isError = false;
   }
 });
+// students: a select that changes the page's own choices (e.g. the school, whose classes
+// fill the class filter) submits the form as a normal page load, not an htmx swap.
+document.addEventListener("change", function (event) {
+  var el = event.target;
+  if (el.hasAttribute && el.hasAttribute("data-submit-page") && el.form) {
+    el.form.submit();
+  }
+});

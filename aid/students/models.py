@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, LargeBinary, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
 
 from aid.extensions import db
 from aid.timeutil import utcnow
@@ -62,7 +62,13 @@ class SchoolClass(db.Model):
 
 class Student(db.Model):
     __tablename__ = "students"
-    __table_args__ = (UniqueConstraint("school_id", "register_no"),)
+    __table_args__ = (
+        UniqueConstraint("school_id", "register_no"),
+        # the list: one school's tab in 学籍号 order, and a bureau's / the province's tab in 学籍号 order
+        db.Index("ix_students_school_mode_register", "school_id", "study_mode", "register_no"),
+        db.Index("ix_students_mode_register_school", "study_mode", "register_no", "school_id"),
+        db.Index("ix_students_mode_name_school", "study_mode", "name", "school_id"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
     class_id: Mapped[int | None] = mapped_column(ForeignKey("school_classes.id"), index=True)
@@ -98,6 +104,9 @@ class Student(db.Model):
 
     __mapper_args__ = {"version_id_col": version}
 
+    # the workflow engine reads and writes `state`; for students it is the registration state
+    state = synonym("registration_state")
+
     @property
     def study_mode_label(self) -> str:
         return STUDY_MODES.get(self.study_mode, self.study_mode)
@@ -120,3 +129,38 @@ class Student(db.Model):
             "registration_state": self.registration_state, "aid_card": self.aid_card_masked,
             "aid_card_kind": self.aid_card_kind, "phone": self.phone_masked,
         }
+
+
+# 纸质档案: the paper file of each student must match the electronic register
+ARCHIVE_ITEMS = {
+    "enrolment_form": "入学登记表",
+    "id_copy": "身份证复印件",
+    "hukou_copy": "户口簿复印件",
+    "diploma": "毕业证/学历证明",
+    "photo": "照片",
+    "aid_materials": "资助申请材料",
+}
+ARCHIVE_STATES = {"present": "已归档", "missing": "缺失", "mismatch": "与电子学籍不一致", "not_applicable": "不适用"}
+
+
+class ArchiveItem(db.Model):
+    """One item of a student's paper archive checklist; absent rows mean 未登记."""
+
+    __tablename__ = "student_archive_items"
+    __table_args__ = (UniqueConstraint("student_id", "item"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("students.id"), index=True)
+    item: Mapped[str] = mapped_column(String(30))
+    state: Mapped[str] = mapped_column(String(16), default="present")
+    note: Mapped[str] = mapped_column(String(200), default="")
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def label(self) -> str:
+        return ARCHIVE_ITEMS.get(self.item, self.item)
+
+    @property
+    def state_label(self) -> str:
+        return ARCHIVE_STATES.get(self.state, self.state)

@@ -1,0 +1,62 @@
+"""`flask --app app students import FILE --school CODE [--dry-run]`."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import with_appcontext
+
+
+def register(app: Flask) -> None:
+    @app.cli.group("students")
+    def students_group():
+        """Student register tools."""
+
+    @students_group.command("import")
+    @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+    @click.option("--school", "school_code", required=True, help="School code (学校代码).")
+    @click.option("--dry-run", is_flag=True, help="Validate only; write nothing.")
+    @with_appcontext
+    def import_command(file: Path, school_code: str, dry_run: bool):
+        """Import a roster (.xlsx). Prints ROW<TAB>COLUMN<TAB>MESSAGE per problem; writes
+        nothing and exits 1 when there is any problem."""
+        from sqlalchemy import select
+
+        from aid.extensions import db
+        from aid.org.models import School
+        from aid.students import importer
+
+        school = db.session.execute(select(School).where(School.code == school_code)).scalar_one_or_none()
+        if school is None:
+            click.echo(f"-\t-\t学校代码 {school_code} 不存在")
+            sys.exit(2)
+        try:
+            if not file.exists():
+                raise importer.ImportFileError(f"文件 {file} 不存在")
+            if file.stat().st_size > importer.MAX_BYTES:
+                raise importer.ImportFileError("文件超过10 MB，请拆分后分批导入")
+            analysis = importer.analyse(file.read_bytes(), school.id)
+        except importer.ImportFileError as exc:
+            click.echo(f"-\t-\t{exc}")
+            sys.exit(1)
+        for note in analysis.notes:
+            click.echo(note.line() + "（提示，不影响导入）", err=True)
+        for problem in analysis.problems:
+            click.echo(problem.line())
+        if analysis.problems:
+            click.echo(f"共 {len(analysis.problems)} 处问题，未写入任何数据。", err=True)
+            sys.exit(1)
+        if dry_run:
+            click.echo(f"校验通过：{analysis.total} 行（全日制 {analysis.counts['full_time']}，"
+                       f"非全日制 {analysis.counts['part_time']}）；--dry-run 未写入。", err=True)
+            return
+        try:
+            written = importer.write_rows(None, school.id, analysis, file.name)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+        click.echo(f"已导入 {written} 名学生（全日制 {analysis.counts['full_time']}，"
+                   f"非全日制 {analysis.counts['part_time']}）。", err=True)
