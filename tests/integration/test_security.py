@@ -70,7 +70,8 @@ def test_htmx_trigger_header_is_ascii():
 
 
 def test_no_state_change_on_get(world, app):
-    """GET every route as every role: no audit event, no workflow step, no row count change."""
+    """GET every route as every role: no workflow step, no row count change; the only
+    audit events a GET may write record reading personal data (exports)."""
     from sqlalchemy import func, select, text
 
     from aid.extensions import db
@@ -79,8 +80,8 @@ def test_no_state_change_on_get(world, app):
         counts = {}
         with db.engine.connect() as conn:
             for table in db.metadata.sorted_tables:
-                if table.name in ("auth_sessions",):
-                    continue  # last-seen bookkeeping is not user data
+                if table.name in ("auth_sessions", "audit_events", "audit_chain_head"):
+                    continue  # last-seen bookkeeping; read audits are checked below
                 counts[table.name] = conn.execute(select(func.count()).select_from(table)).scalar()
         return counts
 
@@ -88,6 +89,8 @@ def test_no_state_change_on_get(world, app):
     for role in ("student", "school_officer", "school_leader", "bureau_officer", "province_admin"):
         clients[role] = login_client(app, world.user(role).username)
     before = snapshot()
+    from aid.audit.models import AuditEvent
+    last_event = db.session.scalar(select(func.max(AuditEvent.id))) or 0
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or rule.endpoint == "static":
             continue
@@ -100,6 +103,8 @@ def test_no_state_change_on_get(world, app):
             client.get(url, headers={"HX-Request": "true"})
     db.session.commit()
     assert snapshot() == before
+    actions = set(db.session.scalars(select(AuditEvent.action).where(AuditEvent.id > last_event)))
+    assert all(a.endswith("export") for a in actions), actions
 
 
 def test_control_characters_are_refused_in_chinese(world, app):
