@@ -156,7 +156,9 @@ def new_version(user, programme: Programme, rules: ProgrammeRules, *, payment_sc
             record("programme_version_end", previous, user=user, before=before,
                    after={"valid_to": previous.valid_to},
                    summary=f"{programme.name}：原政策版本截至{start.prev().label}")
-    return _add_version(programme, rules, payment_schedule=payment_schedule, note=note, user=user)
+    version = _add_version(programme, rules, payment_schedule=payment_schedule, note=note, user=user)
+    db.session.expire(programme, ["versions"])
+    return version
 
 
 def create_local_programme(user, code: str, name: str, school_id: int | None) -> Programme:
