@@ -214,13 +214,14 @@ def act(user, app: HardshipApplication, action: str, *, expected_version: int | 
         raise TransitionError("该记录已被他人处理，请刷新后重试")
     if action == "submit" and app.declaration_signed_at is None:
         raise HardshipError("提交前须阅读并签署诚信承诺")
+    changes: dict = {}
     if action == "class_review":
         opinion = (opinion or "").strip()
         if not opinion:
             raise HardshipError("请填写班级评议意见")
         if len(opinion) > 1000:
             raise HardshipError("评议意见不能超过1000字")
-        app.class_opinion = opinion
+        changes = {"class_opinion": opinion}
     if action == "determine":
         allowed = levels(Semester.parse(app.semester))
         if level not in allowed:
@@ -230,8 +231,15 @@ def act(user, app: HardshipApplication, action: str, *, expected_version: int | 
             raise HardshipError("该生属于重点保障群体（应助尽助），认定为“不困难”必须填写书面理由")
         if len(level_reason) > 1000:
             raise HardshipError("理由不能超过1000字")
-        app.level, app.level_reason = level, level_reason
-    return apply_transition(HARDSHIP_WORKFLOW, app, action, user, reason=reason, expected_version=expected_version)
+        changes = {"level": level, "level_reason": level_reason}
+    # one flush for the step and its data, so the version the actor saw is checked once
+    with db.session.no_autoflush:
+        step = apply_transition(HARDSHIP_WORKFLOW, app, action, user, reason=reason, expected_version=expected_version)
+        for name, value in changes.items():
+            setattr(app, name, value)
+        if changes:
+            record("update", app, user=user, after=changes, summary=f"{HARDSHIP_WORKFLOW.get(action).label}意见")
+    return step
 
 
 # --- evidence files -----------------------------------------------------------------------
