@@ -131,10 +131,16 @@ def decisions_for(rows: list[Application]) -> dict[int, Decision | None]:
         by_semester.setdefault(a.semester, []).append(a)
     for sem_text, apps in by_semester.items():
         semester = Semester.parse(sem_text)
-        facts = programmes.facts_for_many([a.student for a in apps], semester)
+        facts = programmes.facts_for_many(list({a.student_id: a.student for a in apps}.values()), semester)
+        versions: dict[int, object] = {}
         for a in apps:
+            if a.programme_id not in versions:
+                versions[a.programme_id] = programmes.version_for(a.programme, semester)
+            if versions[a.programme_id] is None:
+                out[a.id] = None
+                continue
             decision, _v = programmes.decide(a.student, a.programme, semester, facts=facts[a.student_id],
-                                             count_quota=False)
+                                             count_quota=False, version=versions[a.programme_id])
             out[a.id] = decision
     return out
 

@@ -11,7 +11,7 @@ from aid.applications.forms import ActForm, ApplyForm, NewApplicationForm, Propo
 from aid.applications.models import Application
 from aid.applications.workflow import APPLICATION_STATES, APPLICATION_WORKFLOW
 from aid.auth.forms import EmptyForm
-from aid.auth.models import User
+from aid.auth.models import ROLES, User
 from aid.extensions import db
 from aid.home.views import register_panel
 from aid.htmx import is_htmx, render_htmx
@@ -40,6 +40,15 @@ def _queue_panel(user):
 
 register_panel(("school_officer", "school_leader", "bureau_officer", "province_admin"),
                "applications/_home_panel.html", _queue_panel)
+
+
+def _student_panel(user):
+    apps = db.session.execute(scope(select(Application), Application, user)
+                              .order_by(Application.semester.desc(), Application.id).limit(10)).scalars().all()
+    return {"apps": apps, "states": APPLICATION_STATES}
+
+
+register_panel(("student",), "applications/_student_panel.html", _student_panel)
 
 
 def _programme_choices():
@@ -137,7 +146,7 @@ def _detail_context(app):
             "rules": rules, "states": APPLICATION_STATES, "workflow": APPLICATION_WORKFLOW,
             "actions": [t for t in APPLICATION_WORKFLOW.available(app, current_user)
                         if t.action not in ("post_notice", "withdraw_from_notice", "end_notice", "disburse")],
-            "act_form": ActForm(), "amount_problem": service.check_amount(app)}
+            "act_form": ActForm(), "amount_problem": service.check_amount(app), "role_labels": ROLES}
 
 
 @bp.route("/<int:application_id>")

@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from aid.access import ALL_ROLES, STAFF, roles
+from aid.auth.models import ROLES
 from aid.extensions import db
 from aid.hardship import service
 from aid.hardship.forms import ActionForm, EvidenceForm, FilterForm, HardshipForm
@@ -25,6 +26,22 @@ bp = Blueprint("hardship", __name__, url_prefix="/hardship")
 register_nav("hardship.index", "困难认定", ALL_ROLES)
 register_nav("hardship.coverage", "应助尽助", STAFF)
 PAGE_SIZE = 100
+WAITING = {"school_officer": ("submitted",), "school_leader": ("class_reviewed",),
+           "bureau_officer": ("determined", "on_notice"), "province_admin": ("determined", "on_notice")}
+
+
+def _home_panel(user):
+    from sqlalchemy import func
+    states = WAITING.get(user.role, ())
+    rows = dict(db.session.execute(scope(select(HardshipApplication.state, func.count())
+                                         .where(HardshipApplication.state.in_(states))
+                                         .group_by(HardshipApplication.state), HardshipApplication, user)).all())
+    return {"counts": {s: rows.get(s, 0) for s in states}, "states": HARDSHIP_STATES}
+
+
+from aid.home.views import register_panel  # noqa: E402
+
+register_panel(tuple(WAITING), "hardship/_home_panel.html", _home_panel)
 
 
 def _semester_choices():
@@ -166,7 +183,7 @@ def _detail_context(app):
                                        .order_by(HardshipEvidence.id)).scalars().all(),
         "evidence_form": EvidenceForm(), "members": service.family(app),
         "income": service.income_summary(app), "category_names": service.category_names(service.codes(app)),
-        "is_priority": service.is_priority(app), "states": HARDSHIP_STATES, "workflow": HARDSHIP_WORKFLOW,
+        "is_priority": service.is_priority(app), "states": HARDSHIP_STATES, "workflow": HARDSHIP_WORKFLOW, "role_labels": ROLES,
         "can_edit": app.state in ("draft", "returned") and current_user.role in ("student", "school_officer"),
         "can_upload": app.state in ("draft", "returned", "submitted") and current_user.role in ("student", "school_officer"),
     }
@@ -269,10 +286,19 @@ def form_pdf(hardship_id):
     return pdf_response(data, f"hardship-{app.id}.pdf")
 
 
+def _latest_semester():
+    """The newest semester with determinations in the jurisdiction, up to the current one."""
+    current = programmes.current_semester()
+    found = [Semester.parse(t) for t in db.session.execute(
+        scope(select(HardshipApplication.semester).distinct(), HardshipApplication)).scalars()]
+    found = [s for s in found if s <= current]
+    return max(found) if found else current
+
+
 @bp.route("/coverage")
 @roles(STAFF)
 def coverage():
     """应助尽助: priority-category students with no determination or no aid this semester."""
-    semester = programmes.parse_semester(request.args.get("semester"))
+    semester = programmes.parse_semester(request.args.get("semester"), default=_latest_semester())
     rows = service.coverage_report(current_user, semester)
     return render_htmx("hardship/coverage.html", rows=rows, semester=semester, semesters=_semester_choices())
