@@ -165,6 +165,8 @@ class ProgrammeRules:
             raise ValueError(f"unknown criteria in performing_arts_allowed_via: {sorted(unknown)}")
         if self.quota is not None and self.quota < 0:
             raise ValueError("quota cannot be negative")
+        if not isinstance(self.level_weights, tuple):  # e.g. a list from JSON
+            object.__setattr__(self, "level_weights", tuple(self.level_weights))
         if self.level_weights and len(self.level_weights) != len(self.levels):
             raise ValueError("one weight per level")
 
