@@ -318,8 +318,10 @@ def bulk(user, items: list[tuple[int, int]], verb: str, reason: str = "") -> Bul
     if not items:
         raise ApplicationError("请先选择要处理的记录")
     ids = [i for i, _v in items]
-    apps = {a.id: a for a in db.session.execute(scope(select(Application).where(Application.id.in_(ids)),
-                                                      Application, user)).scalars()}
+    stmt = scope(select(Application).where(Application.id.in_(ids)), Application, user).options(
+        joinedload(Application.student).joinedload(Student.school_class).joinedload(SchoolClass.major),
+        joinedload(Application.student).joinedload(Student.school), joinedload(Application.programme_version))
+    apps = {a.id: a for a in db.session.execute(stmt).unique().scalars()}
     for app_id, version in items:
         app = apps.get(app_id)
         if app is None:

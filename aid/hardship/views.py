@@ -109,7 +109,6 @@ def _student_for_form(form: HardshipForm):
 @roles("student", "school_officer")
 def new():
     """Apply (the student, or the officer on the student's behalf)."""
-    service.seed_categories()
     form = HardshipForm()
     semester = programmes.parse_semester(form.semester.data or request.args.get("semester"))
     _fill_form_choices(form, semester)
@@ -130,8 +129,6 @@ def new():
             db.session.commit()
             flash("认定申请已保存，请上传证明材料后提交", "success")
             return redirect(url_for("hardship.detail", hardship_id=app.id))
-    else:
-        db.session.commit()  # the seeded categories
     return render_template("hardship/form.html", form=form, error=error, app=None), (422 if (error or form.errors) else 200)
 
 
