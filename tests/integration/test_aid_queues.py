@@ -192,7 +192,8 @@ def test_a_part_time_student_never_appears_on_the_proposal_list(world, client, a
     resp = auth.post("/applications/proposals/generate", {"semester": str(SEM), "programme_id": waiver.id,
                                                           "school_id": o.school.id})
     assert resp.status_code == 302
-    names = set(db.session.execute(select(Application.student_id).where(Application.semester == str(SEM))).scalars())
+    names = set(db.session.execute(select(Application.student_id).where(
+        Application.semester == str(SEM), Application.programme_id == waiver.id)).scalars())
     assert names == {o.student.id, world.obj["A1b"].student.id}
 
 
@@ -224,6 +225,7 @@ def test_student_sees_reasons_and_applies(world, client, auth):
     waiver = programmes.programme_by_code("tuition_waiver")
     auth.post("/applications/apply", {"programme_id": waiver.id, "semester": str(SEM)}, token_from="/applications/mine")
     app = db.session.execute(select(Application).where(Application.student_id == world.obj["A1"].student.id,
+                                                       Application.programme_id == waiver.id,
                                                        Application.semester == str(SEM))).scalar_one()
     assert app.state == "submitted"
     resp = auth.post("/applications/apply", {"programme_id": waiver.id, "semester": str(SEM)}, token_from="/applications/mine")
