@@ -15,7 +15,8 @@ PATHS = {
 }
 STATE_WEIGHTS = {"filed": 60, "noticed": 6, "on_notice": 6, "determined": 6, "class_reviewed": 6,
                  "submitted": 6, "returned": 4, "draft": 6}
-RELATIONS = ("父亲", "母亲", "祖父", "祖母", "兄", "姐", "弟", "妹")
+RELATIONS = {"父亲": (38, 56), "母亲": (36, 54), "祖父": (60, 82), "祖母": (58, 80), "兄": (17, 26),
+             "姐": (17, 26), "弟": (6, 15), "妹": (6, 15)}
 JOBS = ("务农", "务工", "个体经营", "无业", "在校学生", "退休")
 STORIES = ("父母务农，收入微薄，家中有两名子女上学。", "父亲因病丧失劳动能力，常年就医，家庭开支大。",
            "家庭遭受洪涝灾害，房屋受损，收入骤减。", "单亲家庭，母亲打零工维持生活。",
@@ -33,14 +34,17 @@ def demo_step(ctx) -> None:
         leader = ctx.users[f"s{school.code}_leader"]
         students = [s for s in ctx.students if s.school_id == school.id and s.study_mode == "full_time"
                     and s.status == "在籍"]
-        chosen = rng.sample(students, k=max(len(STATE_WEIGHTS) + 1, len(students) // 6))
+        chosen = rng.sample(students, k=max(len(STATE_WEIGHTS) + 1, len(students) // 4))
         for n, student in enumerate(chosen):
             target = list(states)[n] if n < len(states) else rng.choices(states, weights)[0]
             is_priority = rng.random() < 0.5
             codes = [rng.choice(priority)] if is_priority else ["other"]
-            members = [service.FamilyMember(rng.choice(RELATIONS[:2]) if i == 0 else rng.choice(RELATIONS), ctx_name(rng),
-                                            rng.randint(8, 70), rng.choice(JOBS), rng.randint(0, 30000) * 100)
-                       for i in range(rng.randint(2, 4))]
+            members = []
+            for relation in [rng.choice(("父亲", "母亲"))] + rng.sample(list(RELATIONS)[2:], rng.randint(1, 3)):
+                age = rng.randint(*RELATIONS[relation])
+                job = "在校学生" if age < 18 else rng.choice(JOBS[:4] if age < 60 else JOBS[3:])
+                income = 0 if job in ("在校学生", "无业") else rng.randint(3000, 30000) * 100
+                members.append(service.FamilyMember(relation, ctx_name(rng), age, job, income))
             app = service.create_application(officer, student, DEMO_SEMESTER, categories=codes, members=members,
                                              circumstances=rng.choice(STORIES), declaration=True)
             not_difficult = n == len(states)  # one priority student per school determined 不困难, with reason
