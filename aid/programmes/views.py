@@ -126,17 +126,17 @@ def _rules_from_form(form: VersionForm, base, start: Semester):
 def edit(programme_id):
     """A new version of the rules from a semester onward (past semesters stay as they were)."""
     programme = _visible_programme(programme_id)
-    if not programme.versions:
-        abort(404)
-    latest = programme.versions[-1]
-    base = service.version_rules(latest)
     today = service.current_semester()
+    latest = programme.versions[-1] if programme.versions else None
+    base = service.version_rules(latest) if latest else service.ProgrammeRules(
+        code=programme.code, name=programme.name, kind="local", valid_from=today, amount_source="fixed",
+        fixed_annual_fen=0)
     form = VersionForm()
     form.valid_from.choices = [(str(Semester.from_ordinal(today.ordinal + k)), Semester.from_ordinal(today.ordinal + k).label)
                                for k in range(0, 5)]
     if request.method == "GET":
         _form_defaults(form, base)
-        form.payment_schedule.data = latest.payment_schedule
+        form.payment_schedule.data = latest.payment_schedule if latest else "semester"
     error = None
     if form.validate_on_submit():
         try:
@@ -159,7 +159,7 @@ def edit(programme_id):
 @bp.route("/local", methods=["POST"])
 @roles("province_admin")
 def create_local():
-    """A province-defined programme; its first version is set on the edit page."""
+    """A province-defined programme; its rules (the first version) are set on the edit page next."""
     form = LocalProgrammeForm()
     form.school_id.choices = [(0, "全省")]
     if not form.validate_on_submit():
@@ -167,10 +167,6 @@ def create_local():
         return redirect(url_for("programmes.index"))
     try:
         programme = service.create_local_programme(current_user, form.code.data.strip(), form.name.data.strip(), None)
-        rules = service.ProgrammeRules(code=programme.code, name=programme.name, kind="local",
-                                       valid_from=service.current_semester(), amount_source="fixed",
-                                       fixed_annual_fen=0)
-        service.new_version(current_user, programme, rules, note="新建项目，待设置标准")
     except service.ProgrammeError as exc:
         db.session.rollback()
         flash(str(exc), "error")

@@ -294,3 +294,20 @@ def test_province_admin_adds_a_version_in_the_ui(world, client, auth):
     past = {**data, "valid_from": str(programmes.current_semester().prev())}
     resp = auth.post(f"/programmes/{grant.id}/edit", past)
     assert resp.status_code == 422
+
+
+def test_province_admin_creates_a_local_programme_and_sets_its_amount(world, client, auth):
+    auth.login("p_admin")
+    resp = auth.post("/programmes/local", {"code": "fj_grant", "name": "福建省励志助学金", "school_id": "0"},
+                     token_from="/programmes/")
+    assert resp.status_code == 302 and "/edit" in resp.headers["Location"]
+    programme = programmes.programme_by_code("fj_grant")
+    assert client.get(f"/programmes/{programme.id}/edit").status_code == 200
+    start = programmes.current_semester()
+    resp = auth.post(f"/programmes/{programme.id}/edit", {"valid_from": str(start), "note": "闽人社文件", "min_year": 1,
+                                                          "payment_schedule": "semester", "include_hardship": "y",
+                                                          "require_hardship": "y", "fixed_annual_yuan": "1500"})
+    assert resp.status_code == 302, resp.get_data(as_text=True)[-2000:]
+    db.session.expire_all()
+    rules = programmes.version_rules(programmes.version_for(programme, start))
+    assert rules.fixed_annual_fen == 150000 and rules.require_hardship and rules.kind == "local"
