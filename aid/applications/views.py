@@ -51,6 +51,28 @@ def _student_panel(user):
 register_panel(("student",), "applications/_student_panel.html", _student_panel)
 
 
+class _NavBadges:
+    """Counts shown next to navigation entries, computed only when a page renders the navigation."""
+
+    def __init__(self, user):
+        self.user, self._counts = user, None
+
+    def get(self, endpoint):
+        if endpoint != "applications.queue":
+            return None
+        if self._counts is None:
+            self._counts = sum(service.work_counts(self.user).values())
+        return self._counts
+
+
+@bp.app_context_processor
+def _nav_badges():
+    from flask import has_request_context
+    if not has_request_context() or not current_user.is_authenticated or not service.queue_spec(current_user.role).approve:
+        return {}
+    return {"nav_badges": _NavBadges(current_user)}
+
+
 def _programme_choices():
     return [(p.id, p.name) for p in programmes.programmes_for_school(current_user.school_id)]
 

@@ -60,6 +60,7 @@ def test_leader_bulk_approves_without_reload(world, aid_server, aid_page):
     page.click("button[name=verb][value=approve]")
     expect(page.locator("#queue-message")).to_contain_text("已处理2条")
     expect(page.locator("#queue-work")).to_contain_text("学校已审核 0")
+    expect(page.locator("#nav-badge-applications-queue")).to_have_text("0")  # the navigation counter too
     assert page.evaluate("window.__marker") == 1
     # the rows are gone from the 'reviewed' tab; their inline detail opens in place elsewhere
     page.goto(f"{aid_server}/applications/queue?state=school_approved")

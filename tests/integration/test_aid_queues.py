@@ -47,11 +47,13 @@ def test_officer_reviews_in_bulk_and_counts_update_out_of_band(world, client, au
     auth.login("a1_officer")
     page = client.get("/applications/queue").get_data(as_text=True)
     assert f'value="{a.id}:{a.version}"' in page and "农村（含县镇）户籍学生" in page  # eligibility reasons shown
+    assert 'id="nav-badge-applications-queue" class="badge nav-badge">4<' in page  # 2 submitted + 2 world drafts
     resp = hx_post(auth, "/applications/queue/bulk", {"sel": [f"{a.id}:{a.version}", f"{b.id}:{b.version}"],
                                                       "verb": "approve", "state": "submitted"})
     body = resp.get_data(as_text=True)
     assert resp.status_code == 200 and "已处理2条" in body
     assert 'id="queue-work" class="work-count" hx-swap-oob="true"' in body
+    assert '<span id="nav-badge-applications-queue" class="badge nav-badge" hx-swap-oob="true">2</span>' in body  # the world drafts remain
     db.session.expire_all()
     assert {db.session.get(Application, a.id).state, db.session.get(Application, b.id).state} == {"reviewed"}
 
