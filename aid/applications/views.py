@@ -14,7 +14,7 @@ from aid.auth.forms import EmptyForm
 from aid.auth.models import ROLES, User
 from aid.extensions import db
 from aid.home.views import register_panel
-from aid.htmx import is_htmx, render_htmx
+from aid.htmx import add_trigger, is_htmx, render_htmx
 from aid.org.models import School
 from aid.printing.service import pdf_response, render_pdf
 from aid.programmes import service as programmes
@@ -128,7 +128,7 @@ def bulk():
     form, filters = _filter_form(request.form)
     verb = request.form.get("verb", "")
     reason = (request.form.get("reason") or "").strip()
-    status, problems = 200, []
+    status, problems, done = 200, [], 0
     try:
         items = service.parse_items(request.form.getlist("sel"))
         result = service.bulk(current_user, items, verb, reason)
@@ -137,7 +137,7 @@ def bulk():
         message, status = str(exc), 422
     else:
         db.session.commit()
-        message = result.message
+        message, done = result.message, len(result.done)
         problems = [(i, m) for i, m in result.stale + result.refused]
         if not result.done and problems:
             status = 409
@@ -153,6 +153,7 @@ def bulk():
     html += render_template("applications/_work_oob.html", work=context["work"], states=APPLICATION_STATES)
     resp = make_response(html, status)
     resp.headers["Vary"] = "HX-Request"
+    add_trigger(resp, "aid-queue-changed", {"done": done})
     return resp
 
 

@@ -53,7 +53,8 @@ def test_officer_reviews_in_bulk_and_counts_update_out_of_band(world, client, au
     body = resp.get_data(as_text=True)
     assert resp.status_code == 200 and "已处理2条" in body
     assert 'id="queue-work" class="work-count" hx-swap-oob="true"' in body
-    assert '<span id="nav-badge-applications-queue" class="badge nav-badge" hx-swap-oob="true">2</span>' in body  # the world drafts remain
+    assert '<span id="nav-badge-applications-queue" class="badge nav-badge" hx-swap-oob="true">2</span>' in body
+    assert resp.headers["HX-Trigger"].isascii() and "aid-queue-changed" in resp.headers["HX-Trigger"]  # the world drafts remain
     db.session.expire_all()
     assert {db.session.get(Application, a.id).state, db.session.get(Application, b.id).state} == {"reviewed"}
 
