@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DecimalField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, DecimalField, IntegerField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -56,9 +56,3 @@ class LocalProgrammeForm(FlaskForm):
     name = StringField("项目名称", validators=[DataRequired("请填写项目名称"), Length(max=100, message="不能超过100字")])
     school_id = SelectField("适用范围", coerce=int)
 
-
-class QuotaFilterForm(FlaskForm):
-    class Meta:
-        csrf = False
-
-    semester = SelectField("学年（按学期选择）")

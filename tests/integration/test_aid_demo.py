@@ -8,7 +8,6 @@ from aid.auth.models import User
 from aid.extensions import db
 from aid.hardship import service as hardship
 from aid.hardship.models import HardshipApplication
-from aid.hardship.workflow import HARDSHIP_STATES
 from aid.programmes.semesters import Semester
 from aid.students.models import Student
 
