@@ -314,3 +314,30 @@ def test_province_admin_creates_a_local_programme_and_sets_its_amount(world, cli
     db.session.expire_all()
     rules = programmes.version_rules(programmes.version_for(programme, start))
     assert rules.fixed_annual_fen == 150000 and rules.require_hardship and rules.kind == "local"
+
+
+def test_student_applies_and_each_role_approves_on_its_own_queue(world, app):
+    """student → officer (review) → leader (approve) → notice → bureau (approve), each through its queue."""
+    waiver = programmes.programme_by_code("tuition_waiver")
+    student = Auth(login_client(app, "a1_student"))
+    student.post("/applications/apply", {"programme_id": waiver.id, "semester": str(SEM)}, token_from="/applications/mine")
+    row = db.session.execute(select(Application).where(Application.student_id == world.obj["A1"].student.id,
+                                                       Application.programme_id == waiver.id,
+                                                       Application.semester == str(SEM))).scalar_one()
+    for username, state, target in (("a1_officer", "submitted", "reviewed"), ("a1_leader", "reviewed", "school_approved")):
+        staff = Auth(login_client(app, username))
+        queue = staff.client.get(f"/applications/queue?state={state}").get_data(as_text=True)
+        assert f'value="{row.id}:{row.version}"' in queue
+        staff.post("/applications/queue/bulk", {"sel": [f"{row.id}:{row.version}"], "verb": "approve", "state": state})
+        db.session.expire_all()
+        assert row.state == target
+    for action in ("post_notice", "end_notice"):  # the notices area's steps
+        apply_transition(APPLICATION_WORKFLOW, row, action, world.users["school_officer"])
+    db.session.commit()
+    bureau = Auth(login_client(app, "a_bureau"))
+    assert f'value="{row.id}:{row.version}"' in bureau.client.get("/applications/queue").get_data(as_text=True)
+    bureau.post("/applications/queue/bulk", {"sel": [f"{row.id}:{row.version}"], "verb": "approve"})
+    db.session.expire_all()
+    assert row.state == "bureau_approved"
+    mine = Auth(login_client(app, "a1_student")).client.get(f"/applications/mine?semester={SEM}").get_data(as_text=True)
+    assert "人社部门已审批" in mine
