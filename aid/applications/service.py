@@ -94,9 +94,25 @@ def queue_stmt(user, f: QueueFilters):
     return stmt
 
 
+def default_semester(user, state: str = "", look_back: int = 8) -> str:
+    """The current semester, or the newest of the previous few with applications in `state` in the
+    jurisdiction: the queue opens on the work at hand without counting every semester ever."""
+    current = programmes.current_semester()
+    for k in range(look_back + 1):
+        sem = str(Semester.from_ordinal(current.ordinal - k))
+        stmt = select(Application.id).where(Application.semester == sem)
+        if state:
+            stmt = stmt.where(Application.state == state)
+        if db.session.execute(scope(stmt, Application, user).limit(1)).first():
+            return sem
+    return str(current)
+
+
 def queue_page(user, f: QueueFilters, page: int, size: int) -> tuple[list[Application], bool]:
-    stmt = queue_stmt(user, f).options(joinedload(Application.student).joinedload(Student.school_class),
-                                       joinedload(Application.programme), joinedload(Application.school))
+    stmt = queue_stmt(user, f).options(
+        joinedload(Application.student).joinedload(Student.school_class).joinedload(SchoolClass.major),
+        joinedload(Application.student).joinedload(Student.school),
+        joinedload(Application.programme), joinedload(Application.school))
     stmt = stmt.order_by(Application.school_id, Student.class_id, Student.name_sort, Application.id)
     rows = db.session.execute(stmt.offset((page - 1) * size).limit(size + 1)).unique().scalars().all()
     return rows[:size], len(rows) > size
@@ -110,12 +126,33 @@ def state_counts(user, f: QueueFilters) -> dict[str, int]:
 
 
 def work_counts(user) -> dict[str, int]:
-    """The role's waiting work, per state it acts on (home panel and queue tabs)."""
+    """The role's waiting work, per state it acts on (home panel, navigation, queue header);
+    computed once per request."""
+    from flask import g, has_request_context
+    key = f"_aid_work_counts_{user.id}"
+    if has_request_context() and key in g:
+        return dict(g.get(key))
+    counts = _work_counts(user)
+    if has_request_context():
+        setattr(g, key, counts)
+    return dict(counts)
+
+
+WORK_SEMESTERS_BACK = 5  # waiting work counts the last three school years (and the next semester)
+
+
+def recent_semesters() -> list[str]:
+    current = programmes.current_semester()
+    return [str(Semester.from_ordinal(current.ordinal + k)) for k in range(-WORK_SEMESTERS_BACK, 2)]
+
+
+def _work_counts(user) -> dict[str, int]:
     spec = queue_spec(user.role)
     acting = [s for s in spec.states if s in spec.approve] or list(spec.states)
     if not acting:
         return {}
-    stmt = scope(select(Application.state, func.count()).where(Application.state.in_(acting))
+    stmt = scope(select(Application.state, func.count()).where(Application.state.in_(acting),
+                                                                Application.semester.in_(recent_semesters()))
                  .group_by(Application.state), Application, user)
     counts = dict(db.session.execute(stmt).all())
     return {s: counts.get(s, 0) for s in acting}

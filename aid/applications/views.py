@@ -94,7 +94,9 @@ def _filter_form(source) -> tuple[QueueFilterForm, service.QueueFilters]:
     form.validate()
     state = form.state.data if "state" in source else spec.default_state
     form.state.data = state
-    filters = service.QueueFilters(semester=form.semester.data or "", state=state or "",
+    semester = form.semester.data if "semester" in source else service.default_semester(current_user, state)
+    form.semester.data = semester
+    filters = service.QueueFilters(semester=semester or "", state=state or "",
                                    school_id=form.school_id.data or 0, class_id=form.class_id.data or 0,
                                    programme_id=form.programme_id.data or 0, level=form.level.data or "")
     return form, filters
