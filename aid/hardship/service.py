@@ -201,6 +201,22 @@ def update_application(user, app: HardshipApplication, *, categories: list[str],
     record("update", app, user=user, before=before, after=_audit_view(app), summary="修改家庭经济困难认定申请")
 
 
+def adjust_next_semester(user, app: HardshipApplication) -> HardshipApplication:
+    """The spring adjustment of an autumn determination: a new application for the next
+    semester of the same school year, prefilled from this one (then reviewed again)."""
+    semester = Semester.parse(app.semester)
+    nxt = semester.next()
+    if nxt.school_year_start != semester.school_year_start:
+        raise HardshipError("认定每学年进行一次；下一学年请重新申请")
+    if app.state not in ("noticed", "filed"):
+        raise HardshipError("只有公示期满或已存档的认定才能在下学期调整")
+    return create_application(user, app.student, nxt, categories=codes(app),
+                              members=[FamilyMember(m.get("relation", ""), m.get("name", ""), m.get("age"),
+                                                    m.get("occupation", ""), int(m.get("annual_income_fen") or 0))
+                                       for m in family(app)],
+                              circumstances=app.circumstances, declaration=False)
+
+
 def _audit_view(app: HardshipApplication) -> dict:
     return {"categories": codes(app), "family_members": len(family(app)),
             "income_total_fen": income_summary(app)["total_fen"],

@@ -183,6 +183,8 @@ def _detail_context(app):
         "is_priority": service.is_priority(app), "states": HARDSHIP_STATES, "workflow": HARDSHIP_WORKFLOW, "role_labels": ROLES,
         "can_edit": app.state in ("draft", "returned") and current_user.role in ("student", "school_officer"),
         "can_upload": app.state in ("draft", "returned", "submitted") and current_user.role in ("student", "school_officer"),
+        "can_adjust": app.state in ("noticed", "filed") and current_user.role == "school_officer"
+                      and semester.next().school_year_start == semester.school_year_start,
     }
 
 
@@ -228,6 +230,25 @@ def act(hardship_id):
     context = _detail_context(app)
     context["error"] = error
     return render_template("hardship/detail.html", **context), 422
+
+
+@bp.route("/<int:hardship_id>/adjust", methods=["POST"])
+@roles("school_officer")
+def adjust(hardship_id):
+    """Start the next semester's adjustment from a noticed or filed determination."""
+    app = get_scoped_or_404(HardshipApplication, hardship_id)
+    form = EvidenceForm()  # carries the CSRF token only
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        new_app = service.adjust_next_semester(current_user, app)
+    except service.HardshipError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("hardship.detail", hardship_id=app.id))
+    db.session.commit()
+    flash("已建立下学期调整申请，请核对家庭情况，由学生重新签署诚信承诺后提交", "success")
+    return redirect(url_for("hardship.detail", hardship_id=new_app.id))
 
 
 @bp.route("/<int:hardship_id>/evidence", methods=["POST"])

@@ -41,6 +41,7 @@ ROUTE_ARGS = {
     "hardship.edit": lambda w, k: {"hardship_id": w.obj[k].hardship.id},
     "hardship.act": lambda w, k: {"hardship_id": w.obj[k].hardship.id},
     "hardship.upload": lambda w, k: {"hardship_id": w.obj[k].hardship.id},
+    "hardship.adjust": lambda w, k: {"hardship_id": w.obj[k].hardship.id},
     "hardship.form_pdf": lambda w, k: {"hardship_id": w.obj[k].hardship.id},
     "hardship.evidence": lambda w, k: {"evidence_id": w.obj[k].evidence.id},
     "applications.detail": lambda w, k: {"application_id": w.obj[k].application.id},

@@ -220,3 +220,13 @@ def test_a_new_version_never_rewrites_a_past_semester(world):
         from aid.programmes.defaults import TUITION_WAIVER
         programmes.new_version(admin, waiver, replace(TUITION_WAIVER, valid_from=Semester(2026, "spring")),
                                today=Semester(2026, "spring"))
+
+
+def test_a_filed_autumn_determination_is_adjusted_in_spring(world):
+    w = world
+    o = w.obj["A1"]
+    autumn = determine(w, add_student(o.school, o.school_class, "A1学生丙"), level="比较困难")
+    spring = hardship.adjust_next_semester(w.users["school_officer"], autumn)
+    assert spring.semester == "2026-spring" and spring.school_year == autumn.school_year
+    assert hardship.codes(spring) == hardship.codes(autumn) and spring.declaration_signed_at is None
+    assert spring.state == "draft"
