@@ -54,3 +54,20 @@ class HardshipApplication(db.Model):
     school = relationship("School")
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class HardshipEvidence(db.Model):
+    """An evidence file of a hardship application, stored under STORAGE_DIR (never static/)."""
+
+    __tablename__ = "hardship_evidence"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hardship_id: Mapped[int] = mapped_column(ForeignKey("hardship_applications.id"), index=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("students.id"), index=True)
+    original_name: Mapped[str] = mapped_column(String(200))
+    mimetype: Mapped[str] = mapped_column(String(50))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    path: Mapped[str] = mapped_column(String(300))
+    uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)

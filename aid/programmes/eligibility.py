@@ -145,6 +145,8 @@ class ProgrammeRules:
     fixed_annual_fen: int | None = None
     paid_once: bool = False  # whole annual amount in one payment (scholarship)
     policy_average_fen: int | None = None
+    # expected head counts per level (in level order) for the average; empty: equal weights
+    level_weights: tuple[int, ...] = ()
     quota: int | None = None
 
     def __post_init__(self):
@@ -163,6 +165,10 @@ class ProgrammeRules:
             raise ValueError(f"unknown criteria in performing_arts_allowed_via: {sorted(unknown)}")
         if self.quota is not None and self.quota < 0:
             raise ValueError("quota cannot be negative")
+        if not isinstance(self.level_weights, tuple):  # e.g. a list from JSON
+            object.__setattr__(self, "level_weights", tuple(self.level_weights))
+        if self.level_weights and len(self.level_weights) != len(self.levels):
+            raise ValueError("one weight per level")
 
     @property
     def criteria(self) -> tuple[Criterion, ...]:

@@ -50,3 +50,20 @@ class ProgrammeVersion(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     programme: Mapped[Programme] = relationship(back_populates="versions")
+
+
+class ProgrammeQuota(db.Model):
+    """A school's number of places in a programme for one school year (e.g. 国家奖学金)."""
+
+    __tablename__ = "programme_quotas"
+    __table_args__ = (UniqueConstraint("programme_id", "school_id", "school_year_start"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"), index=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    school_year_start: Mapped[int]  # the autumn that opens the school year
+    quota: Mapped[int] = mapped_column(default=0)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    programme: Mapped[Programme] = relationship()
+    school = relationship("School")

@@ -1,0 +1,380 @@
+"""Semester aid applications: proposals from the engine (应免尽免), single applications
+and scholarship recommendations, the approval queues and bulk steps with optimistic
+locking. Every step goes through aid.workflow.apply_transition."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.exc import StaleDataError
+
+from aid.applications.models import Application
+from aid.applications.workflow import APPLICATION_STATES, APPLICATION_WORKFLOW
+from aid.audit.service import record
+from aid.extensions import db
+from aid.programmes import service as programmes
+from aid.programmes.eligibility import Decision
+from aid.programmes.models import Programme
+from aid.programmes.semesters import Semester
+from aid.scoping import scope
+from aid.students.models import SchoolClass, Student
+from aid.workflow import TransitionError, apply_transition
+
+PROPOSED_KINDS = ("tuition_waiver", "national_grant")
+STALE_MESSAGE = "该记录已被他人处理，请刷新后重试"
+
+
+class ApplicationError(Exception):
+    """Refused input; str() is a Chinese message."""
+
+
+# --- what each role's queue shows and does ---------------------------------------------
+
+@dataclass(frozen=True)
+class QueueSpec:
+    states: tuple[str, ...]  # the states the role works on (its tabs)
+    default_state: str
+    approve: dict[str, str] = field(default_factory=dict)  # state → action of "approve"
+    give_back: dict[str, str] = field(default_factory=dict)  # state → action of "return"
+    reject: tuple[str, ...] = ()  # states the role may reject from
+
+
+QUEUES = {
+    "school_officer": QueueSpec(("draft", "returned", "submitted", "school_approved"), "submitted",
+                                {"draft": "submit", "returned": "submit", "submitted": "review"},
+                                {"submitted": "return_to_applicant"}, ("submitted",)),
+    "school_leader": QueueSpec(("reviewed", "school_approved"), "reviewed", {"reviewed": "approve_school"},
+                               {"reviewed": "return_to_applicant"}, ("reviewed", "school_approved")),
+    "bureau_officer": QueueSpec(("noticed", "bureau_approved"), "noticed", {"noticed": "approve_bureau"},
+                                {"noticed": "return_to_school"}, ("noticed",)),
+    "province_admin": QueueSpec(("noticed", "bureau_approved"), "noticed"),
+}
+
+
+def queue_spec(role: str) -> QueueSpec:
+    return QUEUES.get(role, QueueSpec((), ""))
+
+
+def action_for(role: str, verb: str, state: str) -> str | None:
+    spec = queue_spec(role)
+    if verb == "approve":
+        return spec.approve.get(state)
+    if verb == "return":
+        return spec.give_back.get(state)
+    if verb == "reject":
+        return "reject" if state in spec.reject else None
+    return None
+
+
+@dataclass
+class QueueFilters:
+    semester: str = ""
+    state: str = ""
+    school_id: int = 0
+    class_id: int = 0
+    programme_id: int = 0
+    level: str = ""
+
+
+def queue_stmt(user, f: QueueFilters):
+    stmt = scope(select(Application).join(Student, Student.id == Application.student_id), Application, user)
+    if f.semester:
+        stmt = stmt.where(Application.semester == f.semester)
+    if f.state:
+        stmt = stmt.where(Application.state == f.state)
+    if f.school_id:
+        stmt = stmt.where(Application.school_id == f.school_id)
+    if f.class_id:
+        stmt = stmt.where(Student.class_id == f.class_id)
+    if f.programme_id:
+        stmt = stmt.where(Application.programme_id == f.programme_id)
+    if f.level:
+        stmt = stmt.where(Application.level == f.level)
+    return stmt
+
+
+def default_semester(user, state: str = "", look_back: int = 8) -> str:
+    """The current semester, or the newest of the previous few with applications in `state` in the
+    jurisdiction: the queue opens on the work at hand without counting every semester ever."""
+    current = programmes.current_semester()
+    for k in range(look_back + 1):
+        sem = str(Semester.from_ordinal(current.ordinal - k))
+        stmt = select(Application.id).where(Application.semester == sem)
+        if state:
+            stmt = stmt.where(Application.state == state)
+        if db.session.execute(scope(stmt, Application, user).limit(1)).first():
+            return sem
+    return str(current)
+
+
+def queue_page(user, f: QueueFilters, page: int, size: int) -> tuple[list[Application], bool]:
+    stmt = queue_stmt(user, f).options(
+        joinedload(Application.student).joinedload(Student.school_class).joinedload(SchoolClass.major),
+        joinedload(Application.student).joinedload(Student.school),
+        joinedload(Application.programme), joinedload(Application.school))
+    stmt = stmt.order_by(Application.school_id, Student.class_id, Student.name_sort, Application.id)
+    rows = db.session.execute(stmt.offset((page - 1) * size).limit(size + 1)).unique().scalars().all()
+    return rows[:size], len(rows) > size
+
+
+def state_counts(user, f: QueueFilters) -> dict[str, int]:
+    """Counts per state under the filters other than the state itself."""
+    without_state = QueueFilters(**{**f.__dict__, "state": ""})
+    sub = queue_stmt(user, without_state).with_only_columns(Application.state, func.count()).group_by(Application.state)
+    return dict(db.session.execute(sub).all())
+
+
+def work_counts(user) -> dict[str, int]:
+    """The role's waiting work, per state it acts on (home panel, navigation, queue header);
+    computed once per request."""
+    from flask import g, has_request_context
+    key = f"_aid_work_counts_{user.id}"
+    if has_request_context() and key in g:
+        return dict(g.get(key))
+    counts = _work_counts(user)
+    if has_request_context():
+        setattr(g, key, counts)
+    return dict(counts)
+
+
+WORK_SEMESTERS_BACK = 5  # waiting work counts the last three school years (and the next semester)
+
+
+def recent_semesters() -> list[str]:
+    current = programmes.current_semester()
+    return [str(Semester.from_ordinal(current.ordinal + k)) for k in range(-WORK_SEMESTERS_BACK, 2)]
+
+
+def _work_counts(user) -> dict[str, int]:
+    spec = queue_spec(user.role)
+    acting = [s for s in spec.states if s in spec.approve] or list(spec.states)
+    if not acting:
+        return {}
+    stmt = scope(select(Application.state, func.count()).where(Application.state.in_(acting),
+                                                                Application.semester.in_(recent_semesters()))
+                 .group_by(Application.state), Application, user)
+    counts = dict(db.session.execute(stmt).all())
+    return {s: counts.get(s, 0) for s in acting}
+
+
+# --- eligibility shown with every listed student -----------------------------------------
+
+def decisions_for(rows: list[Application]) -> dict[int, Decision | None]:
+    """The engine's decision for each listed application (quota not counted: see the detail)."""
+    out: dict[int, Decision | None] = {}
+    by_semester: dict[str, list[Application]] = {}
+    for a in rows:
+        by_semester.setdefault(a.semester, []).append(a)
+    for sem_text, apps in by_semester.items():
+        semester = Semester.parse(sem_text)
+        facts = programmes.facts_for_many(list({a.student_id: a.student for a in apps}.values()), semester)
+        versions: dict[int, object] = {}
+        for a in apps:
+            if a.programme_id not in versions:
+                versions[a.programme_id] = programmes.version_for(a.programme, semester)
+            if versions[a.programme_id] is None:
+                out[a.id] = None
+                continue
+            decision, _v = programmes.decide(a.student, a.programme, semester, facts=facts[a.student_id],
+                                             count_quota=False, version=versions[a.programme_id])
+            out[a.id] = decision
+    return out
+
+
+# --- creating applications -------------------------------------------------------------
+
+def _refuse_ineligible(decision: Decision | None, programme: Programme, semester: Semester) -> None:
+    if decision is None:
+        raise ApplicationError(f"{programme.name}在{semester.label}没有适用的政策")
+    if not decision.eligible:
+        raise ApplicationError(decision.summary)
+
+
+def create_application(user, student: Student, programme: Programme, semester: Semester, *,
+                       level: str | None = None, note: str = "", submit: bool = False) -> Application:
+    """One application; the engine must find the student eligible, the level must be in the
+    province's set and the amount follows from the rules (never typed)."""
+    exists = db.session.execute(select(Application.id).where(
+        Application.student_id == student.id, Application.programme_id == programme.id,
+        Application.semester == str(semester))).first()
+    if exists:
+        raise ApplicationError(f"{student.name}已有{semester.label}{programme.name}的申请，不能重复申请")
+    excellent = True if programme.kind == "national_scholarship" else None
+    if excellent and not (note or "").strip():
+        raise ApplicationError("推荐国家奖学金须填写推荐理由（学习成绩和专业技能表现）")
+    facts = programmes.facts_for(student, semester, academic_excellent=excellent)
+    decision, version = programmes.decide(student, programme, semester, facts=facts)
+    _refuse_ineligible(decision, programme, semester)
+    rules = programmes.version_rules(version)
+    if level and rules.amount_source == "level" and level not in {lv.name for lv in rules.levels}:
+        raise ApplicationError(f"档次“{level}”不在本省设定的档次（{'、'.join(lv.name for lv in rules.levels)}）内")
+    if level and rules.amount_source != "level":
+        raise ApplicationError(f"{programme.name}不分档次")
+    try:
+        level_name, amount = programmes.amount_and_level(student, rules, semester, facts.hardship_level, level)
+    except ValueError as exc:
+        raise ApplicationError(f"无法计算金额：{exc}") from exc
+    app = Application(school_id=student.school_id, student_id=student.id, programme_id=programme.id,
+                      programme_version_id=version.id, semester=str(semester), level=level_name,
+                      amount_fen=amount, state="draft", note=(note or "").strip()[:1000],
+                      created_by=getattr(user, "id", None))
+    db.session.add(app)
+    db.session.flush()
+    record("create", app, user=user, after={"student": student.register_no, "programme": programme.code,
+                                            "semester": str(semester), "level": level_name, "amount_fen": amount},
+           summary=f"新建{semester.label}{programme.name}申请（{student.name}）")
+    if submit:
+        apply_transition(APPLICATION_WORKFLOW, app, "submit", user)
+    return app
+
+
+def check_amount(app: Application) -> str | None:
+    """A Chinese message when the stored amount does not match the level under the version's rules."""
+    rules = programmes.version_rules(app.programme_version)
+    semester = Semester.parse(app.semester)
+    try:
+        expected = programmes.amount_and_level(app.student, rules, semester, None, app.level or None)[1]
+    except ValueError as exc:
+        return f"无法核对金额：{exc}"
+    if expected != app.amount_fen:
+        return f"金额与档次不符：应为{expected / 100:.2f}元"
+    return None
+
+
+def full_time_students(school_id: int) -> list[Student]:
+    """The school's full-time students (part-time students never reach an aid list)."""
+    return list(db.session.execute(
+        select(Student).join(SchoolClass, SchoolClass.id == Student.class_id)
+        .where(Student.school_id == school_id, Student.study_mode == "full_time",
+               SchoolClass.study_mode == "full_time")
+        .options(joinedload(Student.school_class).joinedload(SchoolClass.major), joinedload(Student.school))
+        .order_by(Student.class_id, Student.name_sort)).unique().scalars())
+
+
+@dataclass
+class Proposal:
+    student: Student
+    decision: Decision
+    existing: Application | None
+
+
+def proposals(user, school_id: int, programme: Programme, semester: Semester) -> list[Proposal]:
+    """Every full-time student of the school with the engine's decision and any existing application."""
+    if programme.kind not in PROPOSED_KINDS:
+        raise ApplicationError("只有免学费和国家助学金按名单生成建议")
+    from aid.scoping import in_jurisdiction
+    if not in_jurisdiction(school_id, user):
+        raise ApplicationError("该学校不在您的管辖范围内")
+    students = full_time_students(school_id)
+    facts = programmes.facts_for_many(students, semester)
+    existing = {a.student_id: a for a in db.session.execute(select(Application).where(
+        Application.school_id == school_id, Application.programme_id == programme.id,
+        Application.semester == str(semester))).scalars()}
+    version = programmes.version_for(programme, semester)
+    if version is None:
+        raise ApplicationError(f"{programme.name}在{semester.label}没有适用的政策")
+    out = []
+    for s in students:
+        decision, _v = programmes.decide(s, programme, semester, facts=facts[s.id], count_quota=False, version=version)
+        out.append(Proposal(s, decision, existing.get(s.id)))
+    return out
+
+
+def generate_proposals(user, school_id: int, programme: Programme, semester: Semester) -> tuple[list[Application], int]:
+    """Create a draft application for every eligible full-time student who has none
+    (应免尽免). Idempotent: a second run creates nothing. Returns (created, eligible count)."""
+    created: list[Application] = []
+    eligible = 0
+    for p in proposals(user, school_id, programme, semester):
+        if not p.decision.eligible:
+            continue
+        eligible += 1
+        if p.existing is not None:
+            continue
+        created.append(create_application(user, p.student, programme, semester))
+    record("applications_propose", object_type="applications", school_id=school_id, user=user,
+           after={"programme": programme.code, "semester": str(semester), "created": len(created), "eligible": eligible},
+           summary=f"按资格生成{semester.label}{programme.name}名单：新增{len(created)}人")
+    return created, eligible
+
+
+# --- steps -----------------------------------------------------------------------------
+
+@dataclass
+class BulkResult:
+    done: list[Application] = field(default_factory=list)
+    stale: list[tuple[int, str]] = field(default_factory=list)
+    refused: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def message(self) -> str:
+        parts = [f"已处理{len(self.done)}条"]
+        if self.stale:
+            parts.append(f"{len(self.stale)}条已被他人处理，未执行，请刷新后重试")
+        if self.refused:
+            parts.append(f"{len(self.refused)}条不能执行")
+        return "；".join(parts)
+
+
+def parse_items(values: list[str]) -> list[tuple[int, int]]:
+    """'id:version' pairs from the selected rows."""
+    items = []
+    for v in values:
+        a, _, b = (v or "").partition(":")
+        if not (a.isdigit() and b.isdigit()):
+            raise ApplicationError("选择的记录无效，请刷新后重试")
+        items.append((int(a), int(b)))
+    if len(items) > 1000:
+        raise ApplicationError("一次最多处理1000条")
+    return items
+
+
+def step(user, app: Application, action: str, *, expected_version: int | None, reason: str = "") -> None:
+    """One transition, in a savepoint so that a lost race leaves the rest of a bulk intact."""
+    if action in ("approve_school", "approve_bureau"):
+        problem = check_amount(app)
+        if problem:
+            raise TransitionError(problem)
+    try:
+        with db.session.begin_nested():
+            apply_transition(APPLICATION_WORKFLOW, app, action, user, reason=reason, expected_version=expected_version)
+            db.session.flush()
+    except StaleDataError as exc:
+        raise TransitionError(STALE_MESSAGE) from exc
+
+
+def bulk(user, items: list[tuple[int, int]], verb: str, reason: str = "") -> BulkResult:
+    """Approve, return or reject the selected applications; stale or refused items are
+    reported back, never applied."""
+    if verb not in ("approve", "return", "reject"):
+        raise ApplicationError("未知操作")
+    if verb in ("return", "reject") and not (reason or "").strip():
+        raise ApplicationError("退回或不予通过必须填写原因")
+    result = BulkResult()
+    if not items:
+        raise ApplicationError("请先选择要处理的记录")
+    ids = [i for i, _v in items]
+    stmt = scope(select(Application).where(Application.id.in_(ids)), Application, user).options(
+        joinedload(Application.student).joinedload(Student.school_class).joinedload(SchoolClass.major),
+        joinedload(Application.student).joinedload(Student.school), joinedload(Application.programme_version))
+    apps = {a.id: a for a in db.session.execute(stmt).unique().scalars()}
+    for app_id, version in items:
+        app = apps.get(app_id)
+        if app is None:
+            result.refused.append((app_id, "记录不存在或不在管辖范围内"))
+            continue
+        if app.version != version:
+            result.stale.append((app_id, STALE_MESSAGE))
+            continue
+        action = action_for(user.role, verb, app.state)
+        if action is None:
+            result.refused.append((app_id, f"当前状态为“{APPLICATION_STATES.get(app.state, app.state)}”，不能执行该操作"))
+            continue
+        try:
+            step(user, app, action, expected_version=version, reason=reason)
+        except TransitionError as exc:
+            (result.stale if str(exc) == STALE_MESSAGE else result.refused).append((app_id, str(exc)))
+        else:
+            result.done.append(app)
+    return result

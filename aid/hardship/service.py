@@ -1,0 +1,380 @@
+"""Hardship determination rules (家庭经济困难学生认定, 教财〔2018〕16号): categories,
+applications with family income and evidence, class review, school determination,
+filing, and the 应助尽助 coverage report."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select
+
+from aid.audit.service import record
+from aid.extensions import db
+from aid.hardship.models import DEFAULT_LEVELS, HardshipApplication, HardshipCategory, HardshipEvidence
+from aid.hardship.workflow import HARDSHIP_WORKFLOW
+from aid.programmes.eligibility import NOT_DIFFICULT
+from aid.programmes.semesters import Semester
+from aid.timeutil import utcnow
+from aid.workflow import TransitionError, apply_transition
+
+# (code, name, priority, proactive): DESIGN §3.4, the seed's priority list
+DEFAULT_CATEGORIES = (
+    ("poverty_alleviated", "原建档立卡贫困家庭/脱贫家庭学生", True, False),
+    ("minimum_living", "最低生活保障家庭学生", True, False),
+    ("extreme_poverty", "特困供养学生", True, False),
+    ("orphan", "孤儿", True, False),
+    ("martyr_child", "烈士子女", True, False),
+    ("disabled_student", "家庭经济困难残疾学生", True, False),
+    ("disabled_parent", "残疾人子女", True, False),
+    ("marginal_poverty", "防止返贫监测对象：边缘易致贫户", True, True),
+    ("sudden_hardship", "防止返贫监测对象：因病、因灾、因意外突发严重困难户", True, True),
+    ("other", "其他家庭经济困难情形", False, False),
+)
+CATEGORY_FROM_YEAR = 2023
+DETERMINED_STATES = ("determined", "on_notice", "noticed", "filed")
+MAX_FAMILY_MEMBERS = 8
+MAX_EVIDENCE_FILES = 10
+ALLOWED_TYPES = {"image/jpeg": ".jpg", "image/png": ".png", "application/pdf": ".pdf"}
+
+
+class HardshipError(Exception):
+    """Refused input; str() is a Chinese message."""
+
+
+def seed_categories() -> int:
+    created = 0
+    for order, (code, name, priority, proactive) in enumerate(DEFAULT_CATEGORIES):
+        exists = db.session.execute(select(HardshipCategory.id).where(
+            HardshipCategory.code == code, HardshipCategory.valid_from_year == CATEGORY_FROM_YEAR)).first()
+        if exists:
+            continue
+        db.session.add(HardshipCategory(code=code, name=name, priority=priority, proactive=proactive,
+                                        valid_from_year=CATEGORY_FROM_YEAR, sort_order=order))
+        created += 1
+    if created:
+        db.session.flush()
+        record("hardship_categories_seed", object_type="hardship_categories", summary=f"初始化困难类别 {created} 个")
+    return created
+
+
+def categories_for_year(school_year_start: int) -> list[HardshipCategory]:
+    """The category list in force for a school year (the newest version of each code)."""
+    rows = db.session.execute(select(HardshipCategory).where(
+        HardshipCategory.valid_from_year <= school_year_start,
+        (HardshipCategory.valid_to_year.is_(None)) | (HardshipCategory.valid_to_year >= school_year_start),
+    ).order_by(HardshipCategory.sort_order, HardshipCategory.valid_from_year.desc())).scalars()
+    seen, out = set(), []
+    for c in rows:
+        if c.code not in seen:
+            seen.add(c.code)
+            out.append(c)
+    return out
+
+
+def category_names(codes: list[str]) -> list[str]:
+    if not codes:
+        return []
+    names = dict(db.session.execute(select(HardshipCategory.code, HardshipCategory.name)
+                                    .where(HardshipCategory.code.in_(codes))).all())
+    return [names.get(c, c) for c in codes]
+
+
+def priority_codes() -> set[str]:
+    return set(db.session.execute(select(HardshipCategory.code).where(HardshipCategory.priority.is_(True))).scalars())
+
+
+def levels(semester: Semester | None = None) -> tuple[str, ...]:
+    """The province's level set: the national grant's level names plus 不困难."""
+    from aid.programmes import service as programmes
+    programme = programmes.programme_by_code("national_grant")
+    version = programmes.version_for(programme, semester or programmes.current_semester()) if programme else None
+    if version is None:
+        return DEFAULT_LEVELS
+    return tuple(lv.name for lv in programmes.version_rules(version).levels) + (NOT_DIFFICULT,)
+
+
+def school_year_key(semester: Semester) -> str:
+    return f"{semester.school_year_start}-{semester.school_year_start + 1}"
+
+
+# --- the application -------------------------------------------------------------------
+
+@dataclass
+class FamilyMember:
+    relation: str
+    name: str
+    age: int | None
+    occupation: str
+    annual_income_fen: int
+
+    def as_dict(self) -> dict:
+        return {"relation": self.relation, "name": self.name, "age": self.age, "occupation": self.occupation,
+                "annual_income_fen": self.annual_income_fen}
+
+
+def family(app: HardshipApplication) -> list[dict]:
+    try:
+        return json.loads(app.family_json or "[]")
+    except ValueError:
+        return []
+
+
+def codes(app: HardshipApplication) -> list[str]:
+    try:
+        return json.loads(app.categories or "[]")
+    except ValueError:
+        return []
+
+
+def income_summary(app: HardshipApplication) -> dict:
+    members = family(app)
+    total = sum(int(m.get("annual_income_fen") or 0) for m in members)
+    count = len(members) + 1  # the student is a member of the household too
+    return {"total_fen": total, "members": count, "per_capita_fen": total // count}
+
+
+def is_priority(app: HardshipApplication, priority: set[str] | None = None) -> bool:
+    priority = priority if priority is not None else priority_codes()
+    return any(c in priority for c in codes(app))
+
+
+def _validate(semester: Semester, categories: list[str], members: list[FamilyMember], circumstances: str) -> None:
+    allowed = {c.code for c in categories_for_year(semester.school_year_start)}
+    unknown = [c for c in categories if c not in allowed]
+    if unknown:
+        raise HardshipError("困难类别无效：" + "、".join(unknown))
+    if not categories:
+        raise HardshipError("请至少选择一个困难类别")
+    if len(members) > MAX_FAMILY_MEMBERS:
+        raise HardshipError(f"家庭成员最多填写{MAX_FAMILY_MEMBERS}人")
+    for m in members:
+        if not m.relation or not m.name:
+            raise HardshipError("家庭成员须填写关系和姓名")
+        if m.annual_income_fen < 0:
+            raise HardshipError("年收入不能为负数")
+    if not circumstances.strip():
+        raise HardshipError("请填写家庭经济困难情况说明")
+    if len(circumstances) > 2000:
+        raise HardshipError("情况说明不能超过2000字")
+
+
+def create_application(user, student, semester: Semester, *, categories: list[str], members: list[FamilyMember],
+                       circumstances: str, declaration: bool) -> HardshipApplication:
+    if student.study_mode != "full_time":
+        raise HardshipError("非全日制学生不参加家庭经济困难认定（不享受资助）")
+    exists = db.session.execute(select(HardshipApplication.id).where(
+        HardshipApplication.student_id == student.id, HardshipApplication.semester == str(semester))).first()
+    if exists:
+        raise HardshipError(f"该学生{semester.label}已有认定申请，不能重复申请")
+    _validate(semester, categories, members, circumstances)
+    app = HardshipApplication(school_id=student.school_id, student_id=student.id,
+                              school_year=school_year_key(semester), semester=str(semester),
+                              categories=json.dumps(categories), circumstances=circumstances.strip(),
+                              family_json=json.dumps([m.as_dict() for m in members], ensure_ascii=False),
+                              declaration_signed_at=utcnow() if declaration else None,
+                              created_by=getattr(user, "id", None), state="draft")
+    db.session.add(app)
+    db.session.flush()
+    record("create", app, user=user, after=_audit_view(app), summary=f"新建家庭经济困难认定申请（{student.name}）")
+    return app
+
+
+def update_application(user, app: HardshipApplication, *, categories: list[str], members: list[FamilyMember],
+                       circumstances: str, declaration: bool, expected_version: int | None = None) -> None:
+    if app.state not in ("draft", "returned"):
+        raise HardshipError("申请已提交，不能修改")
+    if expected_version is not None and app.version != expected_version:
+        raise HardshipError("该记录已被他人处理，请刷新后重试")
+    _validate(Semester.parse(app.semester), categories, members, circumstances)
+    before = _audit_view(app)
+    app.categories = json.dumps(categories)
+    app.family_json = json.dumps([m.as_dict() for m in members], ensure_ascii=False)
+    app.circumstances = circumstances.strip()
+    if declaration and app.declaration_signed_at is None:
+        app.declaration_signed_at = utcnow()
+    elif not declaration:
+        app.declaration_signed_at = None
+    record("update", app, user=user, before=before, after=_audit_view(app), summary="修改家庭经济困难认定申请")
+
+
+def adjust_next_semester(user, app: HardshipApplication) -> HardshipApplication:
+    """The spring adjustment of an autumn determination: a new application for the next
+    semester of the same school year, prefilled from this one (then reviewed again)."""
+    semester = Semester.parse(app.semester)
+    nxt = semester.next()
+    if nxt.school_year_start != semester.school_year_start:
+        raise HardshipError("认定每学年进行一次；下一学年请重新申请")
+    if app.state not in ("noticed", "filed"):
+        raise HardshipError("只有公示期满或已存档的认定才能在下学期调整")
+    return create_application(user, app.student, nxt, categories=codes(app),
+                              members=[FamilyMember(m.get("relation", ""), m.get("name", ""), m.get("age"),
+                                                    m.get("occupation", ""), int(m.get("annual_income_fen") or 0))
+                                       for m in family(app)],
+                              circumstances=app.circumstances, declaration=False)
+
+
+def _audit_view(app: HardshipApplication) -> dict:
+    return {"categories": codes(app), "family_members": len(family(app)),
+            "income_total_fen": income_summary(app)["total_fen"],
+            "declaration_signed_at": app.declaration_signed_at, "level": app.level}
+
+
+def act(user, app: HardshipApplication, action: str, *, expected_version: int | None = None, reason: str = "",
+        opinion: str = "", level: str = "", level_reason: str = ""):
+    """One workflow step; the data the step needs is checked before the transition."""
+    if expected_version is not None and app.version != expected_version:
+        raise TransitionError("该记录已被他人处理，请刷新后重试")
+    if action == "submit" and app.declaration_signed_at is None:
+        raise HardshipError("提交前须阅读并签署诚信承诺")
+    changes: dict = {}
+    if action == "class_review":
+        opinion = (opinion or "").strip()
+        if not opinion:
+            raise HardshipError("请填写班级评议意见")
+        if len(opinion) > 1000:
+            raise HardshipError("评议意见不能超过1000字")
+        changes = {"class_opinion": opinion}
+    if action == "determine":
+        allowed = levels(Semester.parse(app.semester))
+        if level not in allowed:
+            raise HardshipError(f"认定等级须为：{'、'.join(allowed)}")
+        level_reason = (level_reason or "").strip()
+        if level == NOT_DIFFICULT and is_priority(app) and not level_reason:
+            raise HardshipError("该生属于重点保障群体（应助尽助），认定为“不困难”必须填写书面理由")
+        if len(level_reason) > 1000:
+            raise HardshipError("理由不能超过1000字")
+        changes = {"level": level, "level_reason": level_reason}
+    # one flush for the step and its data, so the version the actor saw is checked once
+    with db.session.no_autoflush:
+        step = apply_transition(HARDSHIP_WORKFLOW, app, action, user, reason=reason, expected_version=expected_version)
+        for name, value in changes.items():
+            setattr(app, name, value)
+        if changes:
+            record("update", app, user=user, after=changes, summary=f"{HARDSHIP_WORKFLOW.get(action).label}意见")
+    return step
+
+
+# --- evidence files -----------------------------------------------------------------------
+
+def sniff(data: bytes) -> str | None:
+    """The file's real type from its content (never from its name or the browser's claim)."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"%PDF-"):
+        return "application/pdf"
+    return None
+
+
+def _image_intact(data: bytes) -> bool:
+    from io import BytesIO
+
+    from PIL import Image
+    try:
+        with Image.open(BytesIO(data)) as img:
+            img.verify()
+        return True
+    except Exception:  # noqa: BLE001 - any decoder error means a broken or disguised file
+        return False
+
+
+def evidence_dir() -> Path:
+    return Path(current_app.config["STORAGE_DIR"]) / "evidence"
+
+
+def add_evidence(user, app: HardshipApplication, filename: str, data: bytes) -> HardshipEvidence:
+    if app.state not in ("draft", "returned", "submitted"):
+        raise HardshipError("申请已进入评议或认定，不能再上传材料")
+    limit = current_app.config.get("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+    if not data:
+        raise HardshipError("请选择要上传的文件")
+    if len(data) > limit:
+        raise HardshipError(f"文件不能超过{limit // (1024 * 1024)}MB")
+    kind = sniff(data)
+    if kind is None:
+        raise HardshipError("只能上传 JPEG、PNG 图片或 PDF 文件（按文件内容识别）")
+    if kind != "application/pdf" and not _image_intact(data):
+        raise HardshipError("图片文件已损坏或不是有效的图片")
+    count = db.session.scalar(select(db.func.count()).select_from(HardshipEvidence)
+                              .where(HardshipEvidence.hardship_id == app.id))
+    if count >= MAX_EVIDENCE_FILES:
+        raise HardshipError(f"每份申请最多上传{MAX_EVIDENCE_FILES}个证明材料")
+    digest = hashlib.sha256(data).hexdigest()
+    relative = Path(digest[:2]) / f"{digest}{ALLOWED_TYPES[kind]}"
+    target = evidence_dir() / relative
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(f".tmp{os.getpid()}")
+        tmp.write_bytes(data)
+        os.replace(tmp, target)
+    name = os.path.basename((filename or "").replace("\\", "/"))[:200] or f"evidence{ALLOWED_TYPES[kind]}"
+    ev = HardshipEvidence(hardship_id=app.id, school_id=app.school_id, student_id=app.student_id,
+                          original_name=name, mimetype=kind, size=len(data), sha256=digest,
+                          path=str(relative), uploaded_by=getattr(user, "id", None))
+    db.session.add(ev)
+    db.session.flush()
+    record("hardship_evidence_upload", ev, user=user, after={"name": name, "type": kind, "size": len(data),
+                                                            "sha256": digest}, summary=f"上传证明材料 {name}")
+    return ev
+
+
+def evidence_path(ev: HardshipEvidence) -> Path:
+    return evidence_dir() / ev.path
+
+
+# --- coverage (应助尽助) ------------------------------------------------------------------
+
+@dataclass
+class CoverageRow:
+    student: object
+    application: HardshipApplication
+    categories: list[str]
+    problem: str
+
+
+def coverage_report(user, semester: Semester) -> list[CoverageRow]:
+    """Every priority-category student of the school year with no determination, or
+    determined but with no aid (an approved application) this semester."""
+    from aid.applications.models import Application
+    from aid.programmes.service import AIDED_STATES
+    from aid.scoping import scope
+    from aid.students.models import Student
+
+    priority = priority_codes()
+    stmt = scope(select(HardshipApplication).where(HardshipApplication.school_year == school_year_key(semester)),
+                 HardshipApplication, user).order_by(HardshipApplication.school_id, HardshipApplication.student_id,
+                                                     HardshipApplication.semester.desc())
+    latest: dict[int, HardshipApplication] = {}
+    for app in db.session.execute(stmt).scalars():
+        if Semester.parse(app.semester) <= semester and app.student_id not in latest:
+            latest[app.student_id] = app
+    candidates = {sid: app for sid, app in latest.items() if is_priority(app, priority)}
+    if not candidates:
+        return []
+    ids = list(candidates)
+    aided = set(db.session.execute(select(Application.student_id).where(
+        Application.student_id.in_(ids), Application.semester == str(semester),
+        Application.state.in_(AIDED_STATES))).scalars())
+    students = {s.id: s for s in db.session.execute(select(Student).where(Student.id.in_(ids))).scalars()}
+    rows = []
+    for sid, app in candidates.items():
+        student = students[sid]
+        if student.study_mode != "full_time":
+            continue
+        names = category_names([c for c in codes(app) if c in priority])
+        if app.state not in DETERMINED_STATES:
+            problem = f"尚未完成认定（{HARDSHIP_WORKFLOW.state_label(app.state)}）"
+        elif app.level == NOT_DIFFICULT:
+            problem = "认定为不困难" + (f"：{app.level_reason}" if app.level_reason else "（未填写理由）")
+        elif sid not in aided:
+            problem = f"已认定为{app.level}，但{semester.label}没有获批的资助"
+        else:
+            continue
+        rows.append(CoverageRow(student, app, names, problem))
+    rows.sort(key=lambda r: (r.student.school_id, r.student.class_id or 0, r.student.name_sort))
+    return rows
