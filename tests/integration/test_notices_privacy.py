@@ -41,8 +41,11 @@ def _students(world):
                                   gender="女" if i % 2 else "男"))
     for i, s in enumerate(people):
         s.address = f"福建省永泰县清凉镇长坑村{17 + i}号"
+    from sqlalchemy import select
+    existing = set(db.session.scalars(select(HardshipCategory.code)))
     for i, code in enumerate(CATEGORIES):
-        db.session.add(HardshipCategory(code=code, name=CATEGORIES[code], sort_order=i))
+        if code not in existing:  # the test world may have seeded the list already
+            db.session.add(HardshipCategory(code=code, name=CATEGORIES[code], sort_order=i))
     db.session.flush()
     return people
 
@@ -59,10 +62,11 @@ def _forbidden_values() -> list[str]:
         if s.phone_enc:
             values += [reveal(s, "phone"), s.phone_masked]
     values += list(CATEGORIES.values())
+    values += list(db.session.scalars(select(HardshipCategory.name)))
     for h in db.session.execute(select(HardshipApplication)).scalars():
         values.append(h.circumstances)
         for member in json.loads(h.family_json):
-            values += [member["name"], member["employer"]]
+            values += [member.get("name"), member.get("employer")]
     return [v for v in values if v]
 
 

@@ -18,12 +18,17 @@ SEMESTER = "2026-autumn"
 
 
 def _programme(code, name):
-    p = Programme(code=code, name=name, kind=code)
-    db.session.add(p)
-    db.session.flush()
-    v = ProgrammeVersion(programme_id=p.id, valid_from="2025-spring", rules_json="{}")
-    db.session.add(v)
-    db.session.flush()
+    """The programme (the test world may have seeded it) and one of its versions."""
+    p = db.session.query(Programme).filter_by(code=code).one_or_none()
+    if p is None:
+        p = Programme(code=code, name=name, kind=code)
+        db.session.add(p)
+        db.session.flush()
+    v = db.session.query(ProgrammeVersion).filter_by(programme_id=p.id).order_by(ProgrammeVersion.id).first()
+    if v is None:
+        v = ProgrammeVersion(programme_id=p.id, valid_from="2025-spring", rules_json="{}")
+        db.session.add(v)
+        db.session.flush()
     return p, v
 
 
@@ -45,8 +50,11 @@ def _data(world):
     _apply(a1, waiver, "bureau_approved", 120000, "")
     _apply(a1, grant, "disbursed", 99900, "特别困难", semester="2026-spring")  # another semester
     _apply(part, waiver, "draft", 1, "")  # drafts are not counted
-    db.session.add(HardshipCategory(code="dibao", name="最低生活保障家庭学生", priority=True, sort_order=1))
-    db.session.add(HardshipCategory(code="other", name="其他困难", priority=False, sort_order=9))
+    existing = {c.code for c in db.session.query(HardshipCategory)}
+    if "dibao" not in existing:
+        db.session.add(HardshipCategory(code="dibao", name="最低生活保障家庭学生", priority=True, sort_order=1))
+    if "other" not in existing:
+        db.session.add(HardshipCategory(code="other", name="其他困难", priority=False, sort_order=9))
     for s, cats in ((a1, ["dibao"]), (a2, ["dibao", "other"])):
         db.session.add(HardshipApplication(school_id=s.school_id, student_id=s.id, school_year="2026-2027",
                                            semester=SEMESTER, categories=json.dumps(cats), state="filed",

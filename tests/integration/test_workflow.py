@@ -13,7 +13,7 @@ from aid.workflow import TransitionError, apply_transition, steps_for
 
 @pytest.fixture
 def application(world):
-    prog = Programme(code="national_grant", name="国家助学金", kind="national_grant")
+    prog = Programme(code="wf_grant", name="测试助学金", kind="national_grant")
     db.session.add(prog)
     db.session.flush()
     version = ProgrammeVersion(programme_id=prog.id, valid_from="2025-spring", rules_json="{}")
