@@ -3,7 +3,6 @@ much, and how to apply — generated from the programme versions (or the shipped
 defaults when the province has not entered any)."""
 from __future__ import annotations
 
-import dataclasses
 import json
 from dataclasses import dataclass, field
 from datetime import date
@@ -12,8 +11,9 @@ from sqlalchemy import select
 
 from aid.extensions import db
 from aid.programmes.defaults import DEFAULT_PROGRAMMES
-from aid.programmes.eligibility import Level, ProgrammeRules
+from aid.programmes.eligibility import ProgrammeRules
 from aid.programmes.models import Programme, ProgrammeVersion
+from aid.programmes.rules_io import rules_from_dict, rules_to_json  # noqa: F401 (re-exported)
 from aid.programmes.semesters import Semester
 from aid.settings import get_setting
 
@@ -67,37 +67,17 @@ def _semester(value):
     return Semester.parse(str(value))
 
 
-def rules_to_json(rules: ProgrammeRules) -> str:
-    """The stored form read by rules_from_json."""
-    data = dataclasses.asdict(rules)
-    data["valid_from"] = str(rules.valid_from)
-    data["valid_to"] = str(rules.valid_to) if rules.valid_to else None
-    return json.dumps(data, ensure_ascii=False)
-
-
 def rules_from_json(text: str, programme: Programme, version: ProgrammeVersion | None = None) -> ProgrammeRules:
-    """A ProgrammeRules from its stored JSON (field names of the dataclass;
-    semesters as "2025-spring", levels as {name, annual_fen} or [name, fen]);
-    the validity defaults to the version row's."""
+    """The stored rules (aid.programmes.rules_io format), with the programme's
+    identity and the version row's validity filling what a sparse record omits."""
     data = json.loads(text or "{}")
-    names = {f.name for f in dataclasses.fields(ProgrammeRules)}
-    data = {k: v for k, v in data.items() if k in names}
     if version is not None:
         data.setdefault("valid_from", version.valid_from)
         data.setdefault("valid_to", version.valid_to)
     data.setdefault("code", programme.code)
     data.setdefault("name", programme.name)
     data.setdefault("kind", RULE_KINDS.get(programme.kind, "local"))
-    data["valid_from"] = _semester(data.get("valid_from"))
-    data["valid_to"] = _semester(data.get("valid_to"))
-    levels = []
-    for lv in data.get("levels") or ():
-        levels.append(Level(lv["name"], int(lv["annual_fen"])) if isinstance(lv, dict) else Level(lv[0], int(lv[1])))
-    data["levels"] = tuple(levels)
-    for key in ("years_of_study", "performing_arts_allowed_via"):
-        if key in data:
-            data[key] = tuple(data[key])
-    return ProgrammeRules(**data)
+    return rules_from_dict(data)
 
 
 def _in_force(semester: Semester) -> list[tuple[ProgrammeRules, str, str]]:
