@@ -13,6 +13,10 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 @pytest.fixture
 def live_server(ctx):
+    from aid.extensions import db
+
+    db.session.commit()
+    ctx.config["SQLITE_DEFERRED_OUTSIDE_REQUESTS"] = True  # the test's own reads must not block the server
     server = make_server("127.0.0.1", 0, ctx, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -21,6 +25,7 @@ def live_server(ctx):
     finally:
         server.shutdown()
         thread.join(timeout=10)
+        ctx.config["SQLITE_DEFERRED_OUTSIDE_REQUESTS"] = False
 
 
 @pytest.fixture(scope="session")
