@@ -15,7 +15,7 @@ from aid.extensions import csrf, db, htmx, login_manager, migrate
 # `models`, `cli` (register(app)) and `demo` (demo_step(ctx)) modules that are
 # discovered by name. Add new areas here, in dependency order.
 AREAS = ["auth", "home", "org", "audit", "health", "students", "changes", "programmes", "hardship",
-         "applications"]
+         "applications", "funds"]
 
 
 def area_module(area: str, name: str):
