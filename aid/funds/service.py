@@ -273,14 +273,16 @@ def build_batch(user, *, school_id: int, programme_id, period_text: str, note: s
             lines.append(c)
 
     if not lines:
-        if excluded and all(code == "already_paid" for _c, code, _r in excluded):
-            raise FundsError(f"{school.name}{programme.name}{period.label}已经发放，不能重复生成发放批次")
         if not excluded:
             raise FundsError(f"{period.label}没有人社部门已审批的{programme.name}申请，无法生成发放批次")
         counts: dict[str, int] = {}
-        for _c, _code, reason in excluded:
-            counts[reason] = counts.get(reason, 0) + 1
+        for _c, code, reason in excluded:
+            if code != "already_paid":
+                counts[reason] = counts.get(reason, 0) + 1
         detail = "；".join(f"{r}（{n}人）" for r, n in counts.items())
+        if any(code == "already_paid" for _c, code, _r in excluded):
+            raise FundsError(f"{school.name}{programme.name}{period.label}已经发放，不能重复生成发放批次"
+                             + (f"。其余未发放的学生：{detail}" if detail else ""))
         raise FundsError(f"没有可发放的学生：{detail}")
 
     batch = PaymentBatch(school_id=school_id, programme_id=programme.id, semester=str(period.semester),
