@@ -25,7 +25,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, has_request_context
 from sqlalchemy import select
 
 from aid.audit.service import record
@@ -120,7 +120,7 @@ def build_ledger(batch: PaymentBatch) -> Ledger:
     total = sum(r.amount_fen for r in rows)
     title = f"{programme.name}{'减免' if waiver else '发放'}台账"
     ledger = Ledger(title=title, school=batch.school.name, programme=programme.name,
-                    period_label=_period_label(batch.period), batch_no=batch.id, pages=paginate(rows),
+                    period_label=_period_label(batch.period), batch_no=batch.id, pages=paginate(rows, ROWS_PER_PAGE),
                     count=len(rows), total_fen=total, total_capital=capital_amount(total),
                     preparer=batch.creator.display_name if batch.creator else "", prepared_on=_date(batch.created_at),
                     reviewer=batch.reviewer.display_name if batch.reviewer else "",
@@ -137,8 +137,17 @@ def _period_label(key: str) -> str:
         return key
 
 
+def document_html(template: str, **context) -> str:
+    """Render a print template also outside a request (background jobs, CLI, demo):
+    the app's context processors expect one."""
+    if has_request_context():
+        return render_html(template, **context)
+    with current_app.test_request_context():
+        return render_html(template, **context)
+
+
 def ledger_html(ledger: Ledger, pages: list[LedgerPage] | None = None) -> str:
-    return render_html("funds/ledger_pdf.html", ledger=ledger, pages=ledger.pages if pages is None else pages)
+    return document_html("funds/ledger_pdf.html", ledger=ledger, pages=ledger.pages if pages is None else pages)
 
 
 def render_ledger_pdf(ledger: Ledger, progress=None, workers: int | None = None) -> bytes:

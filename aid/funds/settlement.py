@@ -22,7 +22,8 @@ from aid.funds.models import Allocation, PaymentBatch, PaymentLine, Settlement
 from aid.funds.periods import semester_months
 from aid.funds.service import FundsError, parse_semester, programme_for_school
 from aid.org.models import Authority, School
-from aid.printing.service import render_pdf, store_document
+from aid.funds.ledger import document_html
+from aid.printing.service import html_to_pdf, store_document
 from aid.programmes.semesters import Semester
 from aid.scoping import in_jurisdiction
 from aid.students.models import Student
@@ -144,8 +145,8 @@ def settle(user, *, school_id: int, programme_id, semester: str, note: str) -> S
     except IntegrityError:
         raise FundsError(f"{programme.name}{sem.label}刚刚已由他人结算，不能重复结算") from None
     school = db.session.get(School, school_id)
-    pdf = render_pdf("funds/settlement_pdf.html", s=settlement, school=school, programme=programme, semester=sem,
-                     settler=user)
+    pdf = html_to_pdf(document_html("funds/settlement_pdf.html", s=settlement, school=school, programme=programme, semester=sem,
+                                    settler=user))
     doc = store_document(pdf, kind="settlement_statement", title=f"{school.name}{programme.name}{sem.label}结算表",
                          school_id=school_id, object_type="fund_settlements", object_id=settlement.id,
                          created_by=user.id)

@@ -1,0 +1,68 @@
+"""A large ledger renders in the background (page ranges in worker processes,
+merged), with a progress bar whose polling stops with status 286."""
+from __future__ import annotations
+
+import io
+
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from aid.extensions import db
+from aid.funds import ledger
+from aid.funds.models import PaymentBatch
+from aid.printing.models import Job
+from tests.funds_support import approved, give_card, grant
+from tests.world import add_student
+
+SEM = "2026-spring"
+
+
+def test_background_ledger_with_progress(app, client, auth, world, monkeypatch):
+    objs = world.obj["A1"]
+    prog = grant()
+    for i in range(3):
+        s = add_student(objs.school, objs.school_class, f"后台{i}")
+        give_card(s, 700 + i)
+        approved(s, prog, amount_fen=50000 + i, semester=SEM)
+    db.session.commit()
+    monkeypatch.setitem(app.config, "FUNDS_LEDGER_SYNC_MAX_ROWS", 2)
+    monkeypatch.setattr(ledger, "ROWS_PER_PAGE", 1)
+    monkeypatch.setattr(ledger, "IN_PROCESS_MAX_PAGES", 1)
+
+    auth.login("a1_officer")
+    assert auth.post("/funds/batches/new", {"programme_id": prog.id, "period": SEM}).status_code == 302
+    batch = db.session.execute(select(PaymentBatch).where(PaymentBatch.period == SEM)).scalar_one()
+    auth.logout()
+    auth.login("a1_leader")
+    resp = auth.post(f"/funds/batches/{batch.id}/lock", {"version": batch.version}, follow_redirects=True)
+    assert "正在后台生成" in resp.get_data(as_text=True)
+    db.session.refresh(batch)
+    job_id = batch.ledger_job_id
+    db.session.commit()  # end the test's transaction: on SQLite it would hold the write lock
+    ledger.wait_for_job(job_id, timeout=120)
+    db.session.expire_all()
+    job = db.session.get(Job, batch.ledger_job_id)
+    assert job.status == "done", job.message
+    assert job.progress == job.total == 3
+    poll = client.get(f"/funds/batches/{batch.id}/ledger/progress", headers={"HX-Request": "true"})
+    assert poll.status_code == 286 and "查看发放台账" in poll.get_data(as_text=True)
+    pdf = client.get(f"/funds/batches/{batch.id}/ledger")
+    reader = PdfReader(io.BytesIO(pdf.data))
+    assert len(reader.pages) == 3
+    last = reader.pages[2].extract_text()
+    assert "第 3 页 共 3 页" in last and "1,500.03" in last and "壹仟伍佰元零叁分" in last
+    assert "本页小计" in reader.pages[0].extract_text()
+
+
+def test_progress_keeps_polling_while_running(app, client, auth, world):
+    batch = world.obj["A1"].funds_batch
+    job = Job(kind="disbursement_ledger", school_id=batch.school_id, status="running", progress=1, total=4,
+              params=str(batch.id))
+    db.session.add(job)
+    db.session.flush()
+    batch.ledger_job_id = job.id
+    db.session.commit()
+    auth.login("a1_leader")
+    poll = client.get(f"/funds/batches/{batch.id}/ledger/progress", headers={"HX-Request": "true"})
+    body = poll.get_data(as_text=True)
+    assert poll.status_code == 200 and "<progress" in body and "1 / 4" in body and 'hx-trigger="every 1s"' in body
