@@ -304,6 +304,8 @@ def build_batch(user, *, school_id: int, programme_id, period_text: str, note: s
             db.session.add(line)
             made.append((line, c.carried))
         for c, code, reason in excluded:
+            if code == "already_paid":
+                continue  # paid in an earlier batch of the period: not news on this one
             db.session.add(BatchExclusion(batch_id=batch.id, school_id=school_id, student_id=c.student.id,
                                           application_id=c.application_id,
                                           carried_line_id=c.carried.id if c.carried else None,
