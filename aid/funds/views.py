@@ -499,3 +499,27 @@ def waivers():
                                            PaymentBatch.semester == semester), PaymentLine))
     return render_htmx("funds/waivers.html", rows=rows, total=total, count=count, semester=semester,
                        semesters=_semester_choices())
+
+
+# --- home panels --------------------------------------------------------------------
+
+def _school_panel(user) -> dict:
+    rows = db.session.execute(scope(select(PaymentBatch.state, func.count()).group_by(PaymentBatch.state),
+                                    PaymentBatch, user)).all()
+    return {"batch_states": dict(rows), "labels": BATCH_STATES}
+
+
+def _student_panel(user) -> dict:
+    to_confirm = db.session.scalar(scope(select(func.count()).select_from(PaymentLine).where(
+        PaymentLine.status == "paid", PaymentLine.confirmed_at.is_(None)), PaymentLine, user))
+    return {"to_confirm": to_confirm or 0}
+
+
+def _register_panels() -> None:
+    from aid.home.views import register_panel
+
+    register_panel(SCHOOL, "funds/_panel_school.html", _school_panel)
+    register_panel(("student",), "funds/_panel_student.html", _student_panel)
+
+
+_register_panels()

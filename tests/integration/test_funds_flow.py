@@ -267,3 +267,14 @@ def test_recovery_after_withdrawal(app, client, auth, world):
     assert line.status == "recovered"
     assert db.session.scalar(select(func.count()).select_from(AuditEvent)
                              .where(AuditEvent.action == "funds.recover")) == 1
+
+
+def test_home_panels_and_navigation(app, client, auth, world):
+    auth.login("a1_student")
+    home = client.get("/home").get_data(as_text=True)
+    assert "有 1 笔资金已发放到您的卡上" in home and "我的资助" in home
+    auth.logout()
+    auth.login("a1_leader")
+    home = client.get("/home").get_data(as_text=True)
+    assert "资金发放" in home and "已锁定 2" in home  # the world's batches of A1 and A1b
+    assert "学期结算" in home
