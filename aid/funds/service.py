@@ -285,8 +285,14 @@ def build_batch(user, *, school_id: int, programme_id, period_text: str, note: s
                              + (f"。其余未发放的学生：{detail}" if detail else ""))
         raise FundsError(f"没有可发放的学生：{detail}")
 
+    # a batch for a period that already has a locked one supplements or corrects it
+    corrects = db.session.execute(
+        select(PaymentBatch.id).where(PaymentBatch.school_id == school_id, PaymentBatch.programme_id == programme.id,
+                                      PaymentBatch.period == period.key,
+                                      PaymentBatch.state.in_(("locked", "returned")))
+        .order_by(PaymentBatch.id.desc()).limit(1)).scalar()
     batch = PaymentBatch(school_id=school_id, programme_id=programme.id, semester=str(period.semester),
-                         period=period.key, state="draft", note=note, created_by=user.id)
+                         period=period.key, state="draft", note=note, created_by=user.id, corrects_batch_id=corrects)
     db.session.add(batch)
     try:
         db.session.flush()

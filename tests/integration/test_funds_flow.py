@@ -175,6 +175,7 @@ def test_full_disbursement_flow(app, client, auth, world, school):
     carried = db.session.execute(select(PaymentLine).where(PaymentLine.batch_id == second.id)).scalars().all()
     assert {ln.student_id for ln in carried} == failed_students
     assert all(ln.carried_from_id for ln in carried)
+    assert second.corrects_batch_id == batch.id
     resp = auth.post("/funds/settlements/new", {"programme_id": prog.id, "semester": SEM, "note": "结转"})
     assert resp.status_code == 422 and "还有未完成的发放批次" in resp.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Settlement).where(Settlement.semester == SEM)) == 0
