@@ -22,6 +22,7 @@ import sys
 import tempfile
 import threading
 import time
+from datetime import timedelta
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -222,6 +223,14 @@ def render_and_store(batch: PaymentBatch, user, progress=None) -> StoredDocument
 # --- background rendering -----------------------------------------------------------
 
 _THREADS: dict[int, threading.Thread] = {}
+STALE_AFTER = timedelta(minutes=10)  # a job silent this long died with its process
+
+
+def job_active(job: Job | None) -> bool:
+    """Queued or running and still reporting progress."""
+    if job is None or job.status not in ("queued", "running"):
+        return False
+    return job.id in _THREADS or (job.updated_at or job.created_at) > utcnow() - STALE_AFTER
 
 
 def queue_job(batch: PaymentBatch, user) -> Job:

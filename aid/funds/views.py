@@ -200,6 +200,7 @@ def batch_detail(batch_id):
     resp = make_response(render_htmx(
         "funds/batch_detail.html", batch=batch, lines=rows[:LINES_PER_PAGE], has_next=has_next, page=page,
         exclusions=exclusions, counts=service.line_counts_by_status(batch), statuses=LINE_STATUSES, job=job,
+        job_active=ledger.job_active(job),
         version_form=VersionForm(version=str(batch.version)), reason_form=ReasonForm(version=str(batch.version)),
         upload_form=UploadForm()))
     resp.headers["Cache-Control"] = "no-store"
@@ -270,8 +271,8 @@ def batch_ledger_progress(batch_id):
     """Progress of a background ledger job; polling stops (286) when it ends."""
     batch = get_scoped_or_404(PaymentBatch, batch_id)
     job = db.session.get(Job, batch.ledger_job_id) if batch.ledger_job_id else None
-    html = render_template("funds/_ledger_status.html", batch=batch, job=job)
-    finished = batch.ledger_document_id is not None or job is None or job.status in ("done", "failed")
+    html = render_template("funds/_ledger_status.html", batch=batch, job=job, job_active=ledger.job_active(job))
+    finished = batch.ledger_document_id is not None or not ledger.job_active(job)
     resp = make_response(html, STOP_POLLING if finished and is_htmx() else 200)
     resp.headers["Cache-Control"] = "no-store"
     return resp
@@ -286,7 +287,7 @@ def batch_ledger_render(batch_id):
     if not VersionForm().validate_on_submit():
         return _fail("表单已过期，请刷新后重试", target)
     job = db.session.get(Job, batch.ledger_job_id) if batch.ledger_job_id else None
-    if not batch.is_locked or batch.ledger_document_id is not None or (job and job.status in ("queued", "running")):
+    if not batch.is_locked or batch.ledger_document_id is not None or ledger.job_active(job):
         return _fail("该批次的台账已生成或正在生成", target)
     job = ledger.queue_job(batch, current_user)
     db.session.commit()

@@ -66,3 +66,28 @@ def test_progress_keeps_polling_while_running(app, client, auth, world):
     poll = client.get(f"/funds/batches/{batch.id}/ledger/progress", headers={"HX-Request": "true"})
     body = poll.get_data(as_text=True)
     assert poll.status_code == 200 and "<progress" in body and "1 / 4" in body and 'hx-trigger="every 1s"' in body
+
+
+def test_failed_ledger_job_can_be_retried(app, client, auth, world):
+    batch = world.obj["A1"].funds_batch  # locked, its ledger never rendered
+    job = Job(kind="disbursement_ledger", school_id=batch.school_id, status="failed", total=1,
+              message="台账生成失败：OSError", params=str(batch.id))
+    db.session.add(job)
+    db.session.flush()
+    batch.ledger_job_id = job.id
+    db.session.commit()
+    auth.login("a1_leader")
+    page = client.get(f"/funds/batches/{batch.id}").get_data(as_text=True)
+    assert "发放台账尚未生成" in page and "重新生成台账" in page
+    resp = auth.post(f"/funds/batches/{batch.id}/ledger/render", {}, follow_redirects=True)
+    assert "已重新开始生成发放台账" in resp.get_data(as_text=True)
+    db.session.refresh(batch)
+    job_id = batch.ledger_job_id
+    db.session.commit()
+    ledger.wait_for_job(job_id, timeout=120)
+    db.session.expire_all()
+    assert db.session.get(Job, job_id).status == "done"
+    pdf = client.get(f"/funds/batches/{batch.id}/ledger")
+    assert pdf.status_code == 200 and "学生签名" in PdfReader(io.BytesIO(pdf.data)).pages[0].extract_text()
+    resp = auth.post(f"/funds/batches/{batch.id}/ledger/render", {}, follow_redirects=True)
+    assert "已生成或正在生成" in resp.get_data(as_text=True)
