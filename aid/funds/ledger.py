@@ -42,6 +42,7 @@ from aid.timeutil import to_local, utcnow
 ROWS_PER_PAGE = 18
 IN_PROCESS_MAX_PAGES = 6  # small ledgers: render in the calling process
 PAGES_PER_CHUNK = 40  # bounds a worker's memory on very large ledgers
+WORKER = Path(__file__).with_name("pdfworker.py")
 
 
 @dataclass
@@ -187,7 +188,9 @@ def _run_workers(jobs, workers: int, progress, total_rows: int) -> None:
     while pending or running:
         while pending and len(running) < workers:
             job = pending.pop(0)
-            proc = subprocess.Popen([sys.executable, "-m", "aid.funds.pdfworker", str(job[0]), str(job[1]), static_dir],
+            # run by path, not `-m aid.funds.pdfworker`: importing the aid package (Flask,
+            # SQLAlchemy) would add a second of start-up to every worker
+            proc = subprocess.Popen([sys.executable, str(WORKER), str(job[0]), str(job[1]), static_dir],
                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
             running.append((proc, job))
         time.sleep(0.05)

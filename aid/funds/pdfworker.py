@@ -1,6 +1,7 @@
-"""Render one HTML file to PDF in a separate process: `python -m aid.funds.pdfworker in.html out.pdf [base_url]`.
+"""Render one HTML file to PDF in a separate process: `python aid/funds/pdfworker.py in.html out.pdf [base_url]`.
 
-Used for page ranges of large ledgers, so WeasyPrint's memory stays out of the app process."""
+Used for page ranges of large ledgers, so WeasyPrint's memory stays out of the app
+process. Standalone on purpose: it imports WeasyPrint only, not the aid package."""
 import sys
 
 

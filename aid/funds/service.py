@@ -477,6 +477,33 @@ def recovery_lines(lines: list[PaymentLine]) -> list[tuple[PaymentLine, str]]:
     return result
 
 
+def recovery_list(user, limit: int = 1000) -> list[tuple[PaymentLine, str]]:
+    """Recovery candidates in the user's jurisdiction without loading every paid line:
+    per period, the paid students are asked for holds and only the held ones' lines loaded."""
+    from aid.scoping import scope
+
+    paid = PaymentLine.status == "paid"
+    periods = db.session.execute(scope(select(PaymentLine.period).where(paid).distinct(), PaymentLine, user)).scalars().all()
+    result: list[tuple[PaymentLine, str]] = []
+    for key in sorted(periods):
+        try:
+            start = parse_period(key).start_date
+        except InvalidValue:
+            continue
+        ids = db.session.execute(scope(select(PaymentLine.student_id).where(paid, PaymentLine.period == key).distinct(),
+                                       PaymentLine, user)).scalars().all()
+        holds = holds_for(sorted(ids), start)
+        held = sorted(holds)
+        for i in range(0, len(held), 900):
+            lines = db.session.execute(scope(select(PaymentLine).where(
+                paid, PaymentLine.period == key, PaymentLine.student_id.in_(held[i:i + 900])), PaymentLine, user)
+                .order_by(PaymentLine.school_id, PaymentLine.id)).scalars()
+            result.extend((line, holds[line.student_id]) for line in lines)
+        if len(result) >= limit:
+            break
+    return result[:limit]
+
+
 def mark_recovered(user, line: PaymentLine, note: str) -> None:
     if user.role not in ("school_officer", "school_leader"):
         raise FundsError("追回由学校登记")

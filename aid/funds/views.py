@@ -454,8 +454,7 @@ def settlement_statement(settlement_id):
 @roles(STAFF)
 def recovery():
     """Payments made for periods after an approved withdrawal or suspension."""
-    paid = db.session.execute(scoped_select(PaymentLine).where(PaymentLine.status == "paid")).scalars().all()
-    rows = service.recovery_lines(paid)
+    rows = service.recovery_list(current_user)
     recovered = db.session.execute(scoped_select(PaymentLine).where(PaymentLine.status == "recovered")
                                    .order_by(PaymentLine.recovered_at.desc()).limit(200)).scalars().all()
     return render_htmx("funds/recovery.html", rows=rows, recovered=recovered, form=RecoveryForm())
