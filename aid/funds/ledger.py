@@ -181,31 +181,35 @@ def render_ledger_pdf(ledger: Ledger, progress=None, workers: int | None = None)
 
 
 def _run_workers(jobs, workers: int, progress, total_rows: int) -> None:
+    """At most `workers` worker processes at a time; any failure stops the others."""
     pending = list(jobs)
     running: list[tuple[subprocess.Popen, tuple]] = []
     done_rows = 0
     static_dir = str(Path(current_app.root_path).parent / "static")
-    while pending or running:
-        while pending and len(running) < workers:
-            job = pending.pop(0)
-            # run by path, not `-m aid.funds.pdfworker`: importing the aid package (Flask,
-            # SQLAlchemy) would add a second of start-up to every worker
-            proc = subprocess.Popen([sys.executable, str(WORKER), str(job[0]), str(job[1]), static_dir],
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-            running.append((proc, job))
-        time.sleep(0.05)
-        for proc, job in list(running):
-            if proc.poll() is None:
-                continue
-            running.remove((proc, job))
-            if proc.returncode != 0:
-                for other, _j in running:
-                    other.kill()
+    try:
+        while pending or running:
+            while pending and len(running) < workers:
+                job = pending.pop(0)
+                # run by path, not `-m aid.funds.pdfworker`: importing the aid package (Flask,
+                # SQLAlchemy) would add a second of start-up to every worker
+                proc = subprocess.Popen([sys.executable, str(WORKER), str(job[0]), str(job[1]), static_dir],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                running.append((proc, job))
+            time.sleep(0.05)
+            for proc, job in list(running):
+                if proc.poll() is None:
+                    continue
+                running.remove((proc, job))
                 err = proc.stderr.read().decode(errors="replace")[-500:] if proc.stderr else ""
-                raise RuntimeError(f"ledger worker failed: {err}")
-            done_rows += job[2]
-            if progress:
-                progress(done_rows, total_rows)
+                if proc.returncode != 0:
+                    raise RuntimeError(f"ledger worker failed: {err}")
+                done_rows += job[2]
+                if progress:
+                    progress(done_rows, total_rows)
+    finally:
+        for proc, _job in running:
+            proc.kill()
+            proc.wait()
 
 
 def render_and_store(batch: PaymentBatch, user, progress=None) -> StoredDocument:
