@@ -192,16 +192,17 @@ def _run_workers(jobs, workers: int, progress, total_rows: int) -> None:
                 job = pending.pop(0)
                 # run by path, not `-m aid.funds.pdfworker`: importing the aid package (Flask,
                 # SQLAlchemy) would add a second of start-up to every worker
-                proc = subprocess.Popen([sys.executable, str(WORKER), str(job[0]), str(job[1]), static_dir],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                with open(Path(job[0]).with_suffix(".err"), "wb") as err_file:  # a file: a pipe could fill up
+                    proc = subprocess.Popen([sys.executable, str(WORKER), str(job[0]), str(job[1]), static_dir],
+                                            stdout=subprocess.DEVNULL, stderr=err_file)
                 running.append((proc, job))
             time.sleep(0.05)
             for proc, job in list(running):
                 if proc.poll() is None:
                     continue
                 running.remove((proc, job))
-                err = proc.stderr.read().decode(errors="replace")[-500:] if proc.stderr else ""
                 if proc.returncode != 0:
+                    err = Path(job[0]).with_suffix(".err").read_text(errors="replace")[-500:]
                     raise RuntimeError(f"ledger worker failed: {err}")
                 done_rows += job[2]
                 if progress:
