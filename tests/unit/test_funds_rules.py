@@ -203,3 +203,24 @@ def test_waiver_uses_the_public_standard_for_private_schools(a1):
     batch = service.build_batch(officer, school_id=objs.school.id, programme_id=waiver().id, period_text="2025-autumn")
     line = db.session.execute(select(PaymentLine).where(PaymentLine.batch_id == batch.id)).scalar_one()
     assert (line.standard_fen, line.amount_fen) == (240001, 120001)  # the odd fen goes to autumn
+
+
+def test_bank_file_writes_text_never_formulas(a1):
+    import io
+
+    from openpyxl import load_workbook
+
+    from aid.funds import bank
+
+    objs, officer, leader = a1
+    prog = grant()
+    s = _student(objs, "=HYPERLINK(\"http://x\")", 61)
+    approved(s, prog, semester=SEM)
+    batch = service.build_batch(officer, school_id=objs.school.id, programme_id=prog.id, period_text=SEM)
+    with pytest.raises(service.FundsError, match="锁定后"):
+        bank.export_payment_file(officer, batch)
+    service.lock_batch(leader, batch)
+    ws = load_workbook(io.BytesIO(bank.export_payment_file(officer, batch))).active
+    name, card = ws["B2"], ws["C2"]
+    assert name.data_type == "s" and name.value.startswith("=HYPERLINK")
+    assert card.data_type == "s" and card.number_format == "@" and len(card.value) == 19
