@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from aid.applications.models import Application
 from aid.extensions import db
-from aid.funds import bank, service, settlement
+from aid.funds import bank, ledger, service, settlement
 from aid.programmes.defaults import NATIONAL_GRANT_2023, NATIONAL_GRANT_2025, TUITION_WAIVER
 from aid.programmes.models import Programme, ProgrammeVersion
 from aid.programmes.semesters import Semester
@@ -110,10 +110,12 @@ def demo_step(ctx) -> None:
     first = service.build_batch(officer, school_id=school.id, programme_id=grant.id, period_text=str(SEMESTER),
                                 note="2025年秋季学期国家助学金")
     service.lock_batch(leader, first)
+    ledger.render_and_store(first.id, leader, end_transaction=False)  # the demo is one transaction
     _bank_return(officer, first, {1: "账户已销户", 2: "户名与账号不符"})
     second = service.build_batch(officer, school_id=school.id, programme_id=grant.id, period_text=str(SEMESTER),
                                  note="补发银行退回的2笔")
     service.lock_batch(leader, second)
+    ledger.render_and_store(second.id, leader, end_transaction=False)
     _bank_return(officer, second, {})
     figures = settlement.figures_for([school.id], grant.id, SEMESTER)[school.id]
     settlement.settle(officer, school_id=school.id, programme_id=grant.id, semester=str(SEMESTER),

@@ -213,15 +213,28 @@ def _run_workers(jobs, workers: int, progress, total_rows: int) -> None:
             proc.wait()
 
 
-def render_and_store(batch: PaymentBatch, user, progress=None) -> StoredDocument:
-    """Render the ledger of a locked batch once and store it; never re-rendered."""
+def render_and_store(batch_id: int, user, progress=None, *, end_transaction: bool = True) -> StoredDocument:
+    """Render the ledger of a locked batch once and store it; never re-rendered.
+
+    The rows are read first and the transaction is ended before the long render
+    (`end_transaction`): on SQLite a writing transaction holds the database's write
+    lock, and other users must not wait seconds behind a PDF. The caller commits."""
+    batch = db.session.get(PaymentBatch, batch_id)
     if batch.ledger_document_id is not None:
         return db.session.get(StoredDocument, batch.ledger_document_id)
+    if not batch.is_locked:
+        raise ValueError("only a locked batch has a ledger")
     ledger = build_ledger(batch)
+    user_id = getattr(user, "id", None)
+    if end_transaction:
+        db.session.commit()
     data = render_ledger_pdf(ledger, progress=progress)
+    batch = db.session.get(PaymentBatch, batch_id)
+    if batch.ledger_document_id is not None:  # rendered meanwhile by another request
+        return db.session.get(StoredDocument, batch.ledger_document_id)
     doc = store_document(data, kind="disbursement_ledger", title=f"{ledger.school}{ledger.title}（第{batch.id}号批次）",
                          school_id=batch.school_id, object_type="payment_batches", object_id=batch.id,
-                         created_by=getattr(user, "id", None))
+                         created_by=user_id)
     batch.ledger_document_id = doc.id
     record("funds.ledger_render", batch, user=user, after={"document_id": doc.id, "sha256": doc.sha256},
            summary=f"生成发放台账（{ledger.count}人，{ledger.page_count}页）")
@@ -274,7 +287,7 @@ def _run_job(app, job_id: int) -> None:
                 return
             job.status, job.progress, job.message = "running", 0, ""
             db.session.commit()
-            batch = db.session.get(PaymentBatch, int(job.params))
+            batch_id = int(job.params)
             user = db.session.get(User, job.created_by) if job.created_by else None
 
             def progress(done, total):
@@ -282,7 +295,7 @@ def _run_job(app, job_id: int) -> None:
                                    .values(progress=done, total=total, updated_at=utcnow()))
                 db.session.commit()
 
-            doc = render_and_store(batch, user, progress=progress)
+            doc = render_and_store(batch_id, user, progress=progress)
             job = db.session.get(Job, job_id)
             job.status, job.document_id, job.progress = "done", doc.id, job.total
             db.session.commit()

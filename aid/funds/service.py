@@ -395,8 +395,9 @@ def batch_lines(batch: PaymentBatch) -> list[PaymentLine]:
 
 
 def lock_batch(user, batch: PaymentBatch, expected_version: int | None = None) -> str:
-    """Lock (school leader, never the officer who built it). Returns 'rendered' when
-    the ledger was rendered in this transaction, 'job' when a background job was queued."""
+    """Lock (school leader, never the officer who built it). Returns 'render' when the
+    caller should render the ledger after committing (aid.funds.ledger.render_and_store),
+    'job' when a background job was queued (start it after committing)."""
     if batch.state in ("locked", "returned"):
         raise FundsError("该批次已锁定，不能再次锁定或修改")
     if batch.state == "cancelled":
@@ -418,8 +419,7 @@ def lock_batch(user, batch: PaymentBatch, expected_version: int | None = None) -
     from aid.funds import ledger
 
     if batch.line_count <= current_app.config.get("FUNDS_LEDGER_SYNC_MAX_ROWS", 300):
-        ledger.render_and_store(batch, user)
-        return "rendered"
+        return "render"
     ledger.queue_job(batch, user)
     return "job"
 

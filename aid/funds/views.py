@@ -3,7 +3,7 @@ files), student receipts, settlement and recovery. Thin: parse, call the
 service, render."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -220,7 +220,7 @@ def _batch_action(batch_id, action):
             message = "已复核"
         elif action == "lock":
             outcome = service.lock_batch(current_user, batch, _version_of(form))
-            message = "批次已锁定，发放台账已生成" if outcome == "rendered" else "批次已锁定，发放台账正在后台生成"
+            message = "批次已锁定，发放台账已生成" if outcome == "render" else "批次已锁定，发放台账正在后台生成"
         else:
             service.discard_batch(current_user, batch, form.reason.data, _version_of(form))
             message = "批次已作废"
@@ -229,6 +229,15 @@ def _batch_action(batch_id, action):
     db.session.commit()
     if outcome == "job":
         ledger.start_job(batch.ledger_job_id)
+    elif outcome == "render":
+        try:
+            ledger.render_and_store(batch_id, current_user)
+            db.session.commit()
+        except Exception:  # the batch stays locked; the page offers to render again
+            db.session.rollback()
+            current_app.logger.exception("ledger of batch %s failed", batch_id)
+            flash("批次已锁定，但发放台账生成失败，请点击“重新生成台账”", "warning")
+            return redirect(target)
     flash(message, "success")
     return redirect(target)
 
