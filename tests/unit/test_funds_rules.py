@@ -224,3 +224,17 @@ def test_bank_file_writes_text_never_formulas(a1):
     name, card = ws["B2"], ws["C2"]
     assert name.data_type == "s" and name.value.startswith("=HYPERLINK")
     assert card.data_type == "s" and card.number_format == "@" and len(card.value) == 19
+
+
+def test_one_card_for_two_students_is_not_paid_twice(a1):
+    objs, officer, _leader = a1
+    prog = grant()
+    first = _student(objs, "卡一", 71)
+    second = _student(objs, "卡二", 72)
+    give_card(second, 71)  # the same number as the first student's
+    for s in (first, second):
+        approved(s, prog, semester=SEM)
+    batch = service.build_batch(officer, school_id=objs.school.id, programme_id=prog.id, period_text=SEM)
+    assert batch.line_count == 1
+    reason = db.session.execute(select(BatchExclusion.reason).where(BatchExclusion.batch_id == batch.id)).scalar_one()
+    assert "卡号相同" in reason
