@@ -258,7 +258,6 @@ def build_batch(user, *, school_id: int, programme_id, period_text: str, note: s
 
     lines: list[_Candidate] = []
     excluded: list[tuple[_Candidate, str, str]] = []
-    card_owner: dict[str, int] = {}  # card hash → the student paid to it in this batch
     for c in candidates:
         if not c.carried and c.student.id in paid:
             excluded.append((c, "already_paid", f"本期已在第{paid[c.student.id]}号批次中发放"))
@@ -270,12 +269,16 @@ def build_batch(user, *, school_id: int, programme_id, period_text: str, note: s
             excluded.append((c, "card", problem))
         elif c.amount_fen <= 0:
             excluded.append((c, "amount", "应发金额为零（请核对专业学费标准或申请金额）"))
-        elif programme.paid_to_card and card_owner.get(c.student.aid_card_hash, c.student.id) != c.student.id:
-            excluded.append((c, "card", "与本批次其他学生登记的卡号相同，请核实后再发放"))
         else:
-            if programme.paid_to_card:
-                card_owner[c.student.aid_card_hash] = c.student.id
             lines.append(c)
+    if programme.paid_to_card:  # one card registered for several students: pay none of them until checked
+        owners: dict[str, set[int]] = {}
+        for c in lines:
+            owners.setdefault(c.student.aid_card_hash, set()).add(c.student.id)
+        shared = {h for h, ids in owners.items() if len(ids) > 1}
+        excluded.extend((c, "card", "与其他学生登记的卡号相同，请核实后再发放") for c in lines
+                        if c.student.aid_card_hash in shared)
+        lines = [c for c in lines if c.student.aid_card_hash not in shared]
 
     if not lines:
         if not excluded:
