@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import date
 
 from aid.applications.models import Application
 from aid.core.identity import generate_bank_card

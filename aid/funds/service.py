@@ -25,7 +25,7 @@ from aid.core.protected import open_sealed, seal
 from aid.extensions import db
 from aid.funds.models import (FREE_STATUSES, FUND_SOURCES, Allocation, BatchExclusion, PaymentBatch,
                               PaymentLine)
-from aid.funds.periods import Period, parse_period
+from aid.funds.periods import parse_period
 from aid.funds.workflow import BATCH_WORKFLOW
 from aid.org.models import School
 from aid.programmes.models import Programme, ProgrammeVersion

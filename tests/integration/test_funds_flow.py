@@ -4,8 +4,6 @@ failures → carry-over → settlement that balances to the fen."""
 from __future__ import annotations
 
 import io
-import random
-from datetime import date
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -15,7 +13,7 @@ from sqlalchemy import func, select
 from aid.applications.models import Application
 from aid.audit.models import AuditEvent
 from aid.extensions import db
-from aid.funds.models import Allocation, BatchExclusion, PaymentBatch, PaymentLine, Settlement
+from aid.funds.models import Allocation, PaymentBatch, PaymentLine, Settlement
 from aid.students.personal import set_aid_card
 from tests.funds_support import approved, give_card, grant, waiver
 from tests.world import add_student
