@@ -32,8 +32,7 @@ from sqlalchemy import select
 from aid.audit.service import record
 from aid.core.money import capital_amount
 from aid.extensions import db
-from aid.funds.models import PaymentBatch, PaymentLine
-from aid.funds.periods import parse_period
+from aid.funds.models import PaymentBatch, PaymentLine, period_label
 from aid.printing.models import Job, StoredDocument
 from aid.printing.service import html_to_pdf, render_html, store_document
 from aid.students.models import SchoolClass, Student
@@ -116,13 +115,13 @@ def build_ledger(batch: PaymentBatch) -> Ledger:
     waiver = not programme.paid_to_card
     rows = []
     for serial, period, level, amount, card, name, id_masked, class_name in rows_q:
-        label = programme.name if period == batch.period else f"{programme.name}（补发{_period_label(period)}）"
+        label = programme.name if period == batch.period else f"{programme.name}（补发{period_label(period)}）"
         rows.append(LedgerRow(serial, name, class_name or "", id_masked, "不适用（免学费）" if waiver else card,
                               label, level or "—", amount))
     total = sum(r.amount_fen for r in rows)
     title = f"{programme.name}{'减免' if waiver else '发放'}台账"
     ledger = Ledger(title=title, school=batch.school.name, programme=programme.name,
-                    period_label=_period_label(batch.period), batch_no=batch.id, pages=paginate(rows, ROWS_PER_PAGE),
+                    period_label=period_label(batch.period), batch_no=batch.id, pages=paginate(rows, ROWS_PER_PAGE),
                     count=len(rows), total_fen=total, total_capital=capital_amount(total),
                     preparer=batch.creator.display_name if batch.creator else "", prepared_on=_date(batch.created_at),
                     reviewer=batch.reviewer.display_name if batch.reviewer else "",
@@ -130,13 +129,6 @@ def build_ledger(batch: PaymentBatch) -> Ledger:
                     leader=batch.locker.display_name if batch.locker else "", locked_on=_date(batch.locked_at),
                     is_waiver=waiver)
     return ledger
-
-
-def _period_label(key: str) -> str:
-    try:
-        return parse_period(key).label
-    except ValueError:
-        return key
 
 
 def document_html(template: str, **context) -> str:

@@ -21,6 +21,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from aid.extensions import db
 from aid.timeutil import utcnow
 
+def period_label(key: str) -> str:
+    from aid.funds.periods import parse_period
+    try:
+        return parse_period(key).label
+    except ValueError:
+        return key
+
+
 FUND_SOURCES = {"central": "中央", "province": "省级", "city": "市级", "county": "县级"}
 
 BATCH_STATES = {"draft": "编制中", "reviewed": "已复核", "locked": "已锁定", "returned": "银行已回盘",
@@ -106,6 +114,10 @@ class PaymentBatch(db.Model):
         return BATCH_STATES.get(self.state, self.state)
 
     @property
+    def period_label(self) -> str:
+        return period_label(self.period)
+
+    @property
     def is_locked(self) -> bool:
         return self.state in ("locked", "returned")
 
@@ -160,6 +172,10 @@ class PaymentLine(db.Model):
     @property
     def status_label(self) -> str:
         return LINE_STATUSES.get(self.status, self.status)
+
+    @property
+    def period_label(self) -> str:
+        return period_label(self.period)
 
     def audit_view(self) -> dict:
         return {"student_id": self.student_id, "period": self.period, "amount_fen": self.amount_fen,
