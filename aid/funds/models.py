@@ -68,6 +68,10 @@ class Allocation(db.Model):
     def source_label(self) -> str:
         return FUND_SOURCES.get(self.source, self.source)
 
+    @property
+    def semester_label(self) -> str:
+        return period_label(self.semester)
+
     def audit_view(self) -> dict:
         return {"school_id": self.school_id, "programme_id": self.programme_id, "semester": self.semester,
                 "source": self.source, "doc_number": self.doc_number, "doc_date": self.doc_date,
@@ -223,6 +227,10 @@ class Settlement(db.Model):
     school = relationship("School")
     programme = relationship("Programme")
     settler = relationship("User")
+
+    @property
+    def semester_label(self) -> str:
+        return period_label(self.semester)
 
     def audit_view(self) -> dict:
         return {k: getattr(self, k) for k in ("programme_id", "semester", "allocated_fen", "paid_fen",
