@@ -414,6 +414,10 @@ def lock_batch(user, batch: PaymentBatch, expected_version: int | None = None) -
         raise FundsError("不能锁定没有发放名单的空批次")
     if user.id == batch.created_by:
         raise FundsError("按照“谁采集、谁负责；谁报送、谁负责；谁审核、谁负责”的原则，批次编制人不能锁定本批次")
+    changed = changes_since_build(batch)
+    if changed:
+        raise FundsError("以下学生的情况在批次编制后发生了变化，请作废本批次后重新编制：" + "；".join(changed[:5])
+                         + (f"等{len(changed)}人" if len(changed) > 5 else ""))
     try:
         apply_transition(BATCH_WORKFLOW, batch, "lock", user, expected_version=expected_version)
     except TransitionError as exc:
@@ -430,6 +434,26 @@ def lock_batch(user, batch: PaymentBatch, expected_version: int | None = None) -
         return "render"
     ledger.queue_job(batch, user)
     return "job"
+
+
+def changes_since_build(batch: PaymentBatch, today: date | None = None) -> list[str]:
+    """Lines that would no longer be built: a new hold, or an application no longer approved."""
+    from aid.applications.workflow import APPLICATION_STATES
+
+    lines = batch_lines(batch)
+    problems = []
+    start = parse_period(batch.period).start_date
+    holds = holds_for(sorted({ln.student_id for ln in lines}), max(start, today or local_today()))
+    app_ids = [ln.application_id for ln in lines if ln.application_id]
+    states = dict(db.session.execute(select(Application.id, Application.state)
+                                     .where(Application.id.in_(app_ids or [-1]))).all())
+    for line in lines:
+        if line.student_id in holds:
+            problems.append(f"{line.student.name}：{holds[line.student_id]}")
+        elif line.application_id and states.get(line.application_id) not in PAYABLE_APPLICATION_STATES:
+            state = states.get(line.application_id, "")
+            problems.append(f"{line.student.name}：申请状态已变为“{APPLICATION_STATES.get(state, state)}”")
+    return problems
 
 
 def disburse_application(user, line: PaymentLine) -> None:

@@ -240,3 +240,22 @@ def test_one_card_for_two_students_is_not_paid_twice(a1):
     reasons = dict(db.session.execute(select(BatchExclusion.student_id, BatchExclusion.reason)
                                       .where(BatchExclusion.batch_id == batch.id)).all())
     assert set(reasons) == {first.id, second.id} and all("卡号相同" in r for r in reasons.values())
+
+
+def test_lock_refuses_when_a_student_changed_after_the_build(a1):
+    objs, officer, leader = a1
+    prog = grant()
+    stays = _student(objs, "稳", 81)
+    leaves = _student(objs, "走", 82)
+    apps = [approved(s, prog, semester=SEM) for s in (stays, leaves)]
+    batch = service.build_batch(officer, school_id=objs.school.id, programme_id=prog.id, period_text=SEM)
+    leaves.status = "休学"
+    db.session.flush()
+    with pytest.raises(service.FundsError, match="走：学籍状态为休学"):
+        service.lock_batch(leader, batch)
+    leaves.status = "在籍"
+    apps[0].state = "rejected"
+    db.session.flush()
+    with pytest.raises(service.FundsError, match="稳：申请状态已变为“未通过”"):
+        service.lock_batch(leader, batch)
+    assert batch.state == "draft"
