@@ -277,3 +277,23 @@ def test_home_panels_and_navigation(app, client, auth, world):
     home = client.get("/home").get_data(as_text=True)
     assert "资金发放" in home and "已锁定 2" in home  # the world's batches of A1 and A1b
     assert "学期结算" in home
+
+
+def test_allocation_form_answers_in_chinese(app, client, auth, world):
+    prog = grant()
+    db.session.commit()
+    auth.login("a_bureau")
+    base = {"school_id": world.obj["A1"].school.id, "programme_id": prog.id, "semester": SEM, "source": "city",
+            "doc_number": "榕财教〔2026〕3号", "doc_date": "2026-03-10", "amount": "100"}
+    for change, message in (({"school_id": world.obj["B1"].school.id}, "不在您的管辖范围内"),
+                            ({"school_id": "x"}, "不在您的管辖范围内"),
+                            ({"programme_id": "999"}, "资助项目不存在"),
+                            ({"doc_date": "2026-13-01"}, "请填写正确的下达日期"),
+                            ({"source": "bank"}, "资金来源应为"),
+                            ({"semester": "2026"}, "学期格式不正确")):
+        resp = auth.post("/funds/allocations/new", {**base, **change})
+        body = resp.get_data(as_text=True)
+        assert resp.status_code == 422 and message in body, (change, body[-3000:])
+        assert "Not a valid" not in body and "Invalid Choice" not in body
+    assert db.session.scalar(select(func.count()).select_from(Allocation)) == 0
+    assert auth.post("/funds/allocations/new", base).status_code == 302
