@@ -297,3 +297,19 @@ def test_allocation_form_answers_in_chinese(app, client, auth, world):
         assert "Not a valid" not in body and "Invalid Choice" not in body
     assert db.session.scalar(select(func.count()).select_from(Allocation)) == 0
     assert auth.post("/funds/allocations/new", base).status_code == 302
+
+
+@pytest.mark.parametrize("username, paths", [
+    ("a1_officer", ["/funds/batches?state=locked", "/funds/allocations?semester=2025-autumn",
+                    "/funds/settlements?semester=2025-autumn", "/funds/recovery", "/funds/waivers?semester=2025-autumn"]),
+    ("p_admin", ["/funds/allocations/totals", "/funds/batches", "/funds/settlements"]),
+    ("a1_student", ["/funds/my"]),
+])
+def test_htmx_requests_get_partials(app, client, auth, world, username, paths):
+    auth.login(username)
+    for path in paths:
+        full = client.get(path)
+        part = client.get(path, headers={"HX-Request": "true"})
+        assert full.status_code == part.status_code == 200, path
+        assert "<html" in full.get_data(as_text=True) and "<html" not in part.get_data(as_text=True), path
+        assert "HX-Request" in part.headers.get("Vary", "")
