@@ -5,6 +5,7 @@ or unreadable row is refused as a whole, with a Chinese message per row."""
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 import zipfile
 from dataclasses import dataclass, field
 
@@ -60,7 +61,7 @@ def export_payment_file(user, batch: PaymentBatch) -> bytes:
     ws.append([_text_cell(ws, h) for h in HEADERS])
     total = 0
     for line, name in rows:
-        amount = WriteOnlyCell(ws, value=round(line.amount_fen / 100, 2))
+        amount = WriteOnlyCell(ws, value=Decimal(line.amount_fen) / 100)  # exact, no float
         amount.number_format = "0.00"
         ws.append([line.serial, _text_cell(ws, name), _text_cell(ws, open_sealed(line.card_enc)), amount,
                    _text_cell(ws, ""), _text_cell(ws, "")])

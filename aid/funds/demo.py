@@ -12,6 +12,7 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 
 from aid.applications.models import Application
+from aid.core.money import format_fen
 from aid.extensions import db
 from aid.funds import bank, ledger, service, settlement
 from aid.programmes.defaults import NATIONAL_GRANT_2023, NATIONAL_GRANT_2025, TUITION_WAIVER
@@ -119,4 +120,4 @@ def demo_step(ctx) -> None:
     _bank_return(officer, second, {})
     figures = settlement.figures_for([school.id], grant.id, SEMESTER)[school.id]
     settlement.settle(officer, school_id=school.id, programme_id=grant.id, semester=str(SEMESTER),
-                      note=f"结余{figures.surplus_fen / 100:,.2f}元结转2026年春季学期使用")
+                      note=f"结余{format_fen(figures.surplus_fen)}元结转2026年春季学期使用")

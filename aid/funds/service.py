@@ -20,7 +20,7 @@ from aid.audit.service import client_ip, record
 from aid.changes.holds import holds_for
 from aid.core.errors import InvalidValue
 from aid.core.identity import validate_bank_card, validate_social_security_card
-from aid.core.money import parse_yuan
+from aid.core.money import format_fen, parse_yuan
 from aid.core.protected import open_sealed, seal
 from aid.extensions import db
 from aid.funds.models import (FREE_STATUSES, FUND_SOURCES, Allocation, BatchExclusion, PaymentBatch,
@@ -95,7 +95,7 @@ def add_allocation(user, *, school_id: int, programme_id, semester: str, source:
     db.session.add(alloc)
     db.session.flush()
     record("funds.allocation_create", alloc, user=user, after=alloc.audit_view(),
-           summary=f"资金下达 {doc_number} {fen / 100:,.2f}元")
+           summary=f"资金下达 {doc_number} {format_fen(fen)}元")
     return alloc
 
 
@@ -551,7 +551,7 @@ def mark_recovered(user, line: PaymentLine, note: str) -> None:
     line.status, line.recovered_at, line.recovered_by, line.recovery_note = "recovered", utcnow(), user.id, note
     record("funds.recover", line, user=user, before={"status": "paid"},
            after={"status": "recovered", "note": note},
-           summary=f"登记追回：{line.student.name} {line.period} {line.amount_fen / 100:,.2f}元")
+           summary=f"登记追回：{line.student.name} {line.period} {format_fen(line.amount_fen)}元")
 
 
 def line_counts_by_status(batch: PaymentBatch) -> dict[str, int]:

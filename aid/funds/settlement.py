@@ -17,6 +17,7 @@ from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from aid.audit.service import record
+from aid.core.money import format_fen
 from aid.extensions import db
 from aid.funds.models import Allocation, PaymentBatch, PaymentLine, Settlement
 from aid.funds.periods import semester_months
@@ -133,7 +134,7 @@ def settle(user, *, school_id: int, programme_id, semester: str, note: str) -> S
     if len(note) > 2000:
         raise FundsError("结余处理说明不能超过2000字")
     if f.surplus_fen != 0 and not note:
-        raise FundsError(f"结余为 {f.surplus_fen / 100:,.2f} 元，请填写结余处理说明（如结转下学期、退回财政）")
+        raise FundsError(f"结余为 {format_fen(f.surplus_fen)} 元，请填写结余处理说明（如结转下学期、退回财政）")
     settlement = Settlement(school_id=school_id, programme_id=programme.id, semester=str(sem),
                             allocated_fen=f.allocated_fen, paid_fen=f.paid_fen, returned_fen=f.returned_fen,
                             recovered_fen=f.recovered_fen, surplus_fen=f.surplus_fen,
@@ -152,7 +153,7 @@ def settle(user, *, school_id: int, programme_id, semester: str, note: str) -> S
                          created_by=user.id)
     settlement.document_id = doc.id
     record("funds.settle", settlement, user=user, after=settlement.audit_view(),
-           summary=f"学期结算：{programme.name}{sem.label}，结余{f.surplus_fen / 100:,.2f}元")
+           summary=f"学期结算：{programme.name}{sem.label}，结余{format_fen(f.surplus_fen)}元")
     return settlement
 
 
