@@ -91,3 +91,14 @@ def test_failed_ledger_job_can_be_retried(app, client, auth, world):
     assert pdf.status_code == 200 and "学生签名" in PdfReader(io.BytesIO(pdf.data)).pages[0].extract_text()
     resp = auth.post(f"/funds/batches/{batch.id}/ledger/render", {}, follow_redirects=True)
     assert "已生成或正在生成" in resp.get_data(as_text=True)
+
+
+def test_cli_renders_missing_ledgers(app, world):
+    batch = world.obj["A1"].funds_batch
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["funds", "render-ledgers"])
+    assert result.exit_code == 0 and f"第{batch.id}号批次：台账已生成" in result.output
+    db.session.expire_all()
+    assert db.session.get(PaymentBatch, batch.id).ledger_document_id
+    result = runner.invoke(args=["funds", "render-ledgers"])
+    assert "没有缺少台账的已锁定批次" in result.output
