@@ -1,13 +1,15 @@
 """Helpers for the funds tests: programmes with versions, bureau-approved applications."""
 from __future__ import annotations
 
-import json
 import random
+from dataclasses import replace
 
 from aid.applications.models import Application
 from aid.core.identity import generate_bank_card
 from aid.extensions import db
 from aid.programmes.models import Programme, ProgrammeVersion
+from aid.funds.demo import rules_json_for
+from aid.programmes.defaults import NATIONAL_GRANT_2025, TUITION_WAIVER
 from aid.programmes.semesters import Semester
 from aid.students.personal import set_aid_card
 
@@ -22,9 +24,13 @@ def programme(code: str, name: str, kind: str, *, paid_to_card: bool = True, sch
     p = Programme(code=code, name=name, kind=kind, paid_to_card=paid_to_card)
     db.session.add(p)
     db.session.flush()
+    if paid_to_card:
+        rules = replace(NATIONAL_GRANT_2025, code=code, name=name, valid_from=Semester.parse(valid_from))
+    else:
+        rules = replace(TUITION_WAIVER, code=code, name=name, valid_from=Semester.parse(valid_from))
     db.session.add(ProgrammeVersion(programme_id=p.id, valid_from=valid_from,
                                     valid_from_ordinal=Semester.parse(valid_from).ordinal,
-                                    rules_json=json.dumps({"code": code}), payment_schedule=schedule))
+                                    rules_json=rules_json_for(rules), payment_schedule=schedule))
     db.session.flush()
     return p
 

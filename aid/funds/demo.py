@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import json
-from dataclasses import asdict
+from dataclasses import fields
 from datetime import date
 
 from openpyxl import Workbook, load_workbook
@@ -26,8 +26,20 @@ LEVELS = (("特别困难", 150000), ("比较困难", 100000), ("一般困难", 5
 APPLICANTS = 24
 
 
-def _rules_json(rules) -> str:
-    return json.dumps(asdict(rules), ensure_ascii=False, default=str)
+def rules_json_for(rules) -> str:
+    """The stored form of ProgrammeRules (a flat object of its fields: semesters as
+    "2025-spring", levels as [{"name", "annual_fen"}], tuples as lists)."""
+    data = {}
+    for f in fields(rules):
+        value = getattr(rules, f.name)
+        if f.name in ("valid_from", "valid_to"):
+            value = str(value) if value is not None else None
+        elif f.name == "levels":
+            value = [{"name": lv.name, "annual_fen": lv.annual_fen} for lv in value]
+        elif isinstance(value, tuple):
+            value = list(value)
+        data[f.name] = value
+    return json.dumps(data, ensure_ascii=False, sort_keys=True)
 
 
 def _programme(code: str, kind: str, name: str, versions, paid_to_card: bool = True) -> Programme:
@@ -42,18 +54,29 @@ def _programme(code: str, kind: str, name: str, versions, paid_to_card: bool = T
     for rules in versions:
         db.session.add(ProgrammeVersion(programme_id=programme.id, valid_from=str(rules.valid_from),
                                         valid_to=str(rules.valid_to) if rules.valid_to else None,
-                                        valid_from_ordinal=rules.valid_from.ordinal, rules_json=_rules_json(rules),
+                                        valid_from_ordinal=rules.valid_from.ordinal, rules_json=rules_json_for(rules),
                                         payment_schedule="semester", note="演示数据"))
     db.session.flush()
     return programme
 
 
 def _applications(ctx, school, grant: Programme) -> None:
-    """Use the aid demo's bureau-approved applications when it made them; otherwise make some."""
-    existing = db.session.execute(select(Application.id).where(
+    """At least APPLICANTS bureau-approved grant applications: the aid demo's drafts are
+    moved along the workflow by the right people; without the aid demo they are made."""
+    def approved_count() -> int:
+        return len(db.session.execute(select(Application.id).where(
+            Application.school_id == school.id, Application.programme_id == grant.id,
+            Application.semester == str(SEMESTER), Application.state == "bureau_approved")).all())
+
+    missing = APPLICANTS - approved_count()
+    if missing <= 0:
+        return
+    drafts = db.session.execute(select(Application).join(Student, Student.id == Application.student_id).where(
         Application.school_id == school.id, Application.programme_id == grant.id,
-        Application.semester == str(SEMESTER), Application.state == "bureau_approved").limit(1)).first()
-    if existing:
+        Application.semester == str(SEMESTER), Application.state == "draft")
+        .order_by(Student.status != "在籍", Application.id)).scalars().all()
+    if drafts:
+        _approve(ctx, school, drafts[:missing])
         return
     version = service.version_for(grant, SEMESTER)
     taken = set(db.session.execute(select(Application.student_id).where(
@@ -62,8 +85,7 @@ def _applications(ctx, school, grant: Programme) -> None:
                                                         Student.study_mode == "full_time")
                                   .order_by(Student.id)).scalars().all()
     held = [s for s in students if s.status != "在籍" and s.aid_card_enc][:1]  # shows a hold on the batch
-    chosen = [s for s in students if s.status == "在籍"][:APPLICANTS - len(held)] + held
-    made = 0
+    chosen = [s for s in students if s.status == "在籍"][:missing - len(held)] + held
     for student in chosen:
         if student.id in taken:
             continue
@@ -71,10 +93,24 @@ def _applications(ctx, school, grant: Programme) -> None:
         db.session.add(Application(school_id=school.id, student_id=student.id, programme_id=grant.id,
                                    programme_version_id=version.id, semester=str(SEMESTER), level=level,
                                    amount_fen=amount, state="bureau_approved", note="演示数据"))
-        made += 1
-        if made >= APPLICANTS:
-            break
     db.session.flush()
+
+
+APPROVAL_PATH = (("submit", "officer"), ("review", "officer"), ("approve_school", "leader"),
+                 ("post_notice", "officer"), ("end_notice", "officer"), ("approve_bureau", "bureau"))
+
+
+def _approve(ctx, school, applications) -> None:
+    from aid.applications.workflow import APPLICATION_WORKFLOW
+    from aid.workflow import apply_transition
+
+    bureau = next(u for u in ctx.users.values()
+                  if u.role == "bureau_officer" and u.authority_id == school.authority_id)
+    actors = {"officer": ctx.users[f"s{school.code}_officer"], "leader": ctx.users[f"s{school.code}_leader"],
+              "bureau": bureau}
+    for app in applications:
+        for action, actor in APPROVAL_PATH:
+            apply_transition(APPLICATION_WORKFLOW, app, action, actors[actor])
 
 
 def _bank_return(officer, batch, failures: dict[int, str]) -> None:

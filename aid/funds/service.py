@@ -8,6 +8,7 @@ rolls back on any exception.
 """
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 from datetime import date
 
@@ -43,6 +44,15 @@ MAX_NOTE = 500
 
 class FundsError(Exception):
     """A refused funds operation; str() is a Chinese message for the user."""
+
+
+def student_holds(student_ids: list[int], on_date: date, school_id: int) -> dict[int, str]:
+    """holds_for() for payments by `school_id`: the status-change area's version takes the
+    paying school (a transfer holds payments by the school the student left); the
+    register-status version of the aid contract does not."""
+    if "school_id" in inspect.signature(holds_for).parameters:
+        return holds_for(student_ids, on_date, school_id=school_id)
+    return holds_for(student_ids, on_date)
 
 
 # --- allocations --------------------------------------------------------------------
@@ -254,7 +264,7 @@ def build_batch(user, *, school_id: int, programme_id, period_text: str, note: s
 
     paid = _already_paid([c.student.id for c in candidates if not c.carried], programme.id, period.key)
     hold_date = max(period.start_date, today)
-    holds = holds_for(sorted({c.student.id for c in candidates}), hold_date)
+    holds = student_holds(sorted({c.student.id for c in candidates}), hold_date, school_id)
 
     lines: list[_Candidate] = []
     excluded: list[tuple[_Candidate, str, str]] = []
@@ -443,7 +453,8 @@ def changes_since_build(batch: PaymentBatch, today: date | None = None) -> list[
     lines = batch_lines(batch)
     problems = []
     start = parse_period(batch.period).start_date
-    holds = holds_for(sorted({ln.student_id for ln in lines}), max(start, today or local_today()))
+    holds = student_holds(sorted({ln.student_id for ln in lines}), max(start, today or local_today()),
+                          batch.school_id)
     app_ids = [ln.application_id for ln in lines if ln.application_id]
     states = dict(db.session.execute(select(Application.id, Application.state)
                                      .where(Application.id.in_(app_ids or [-1]))).all())
@@ -494,16 +505,16 @@ def confirm_receipt(user, line: PaymentLine) -> None:
 def recovery_lines(lines: list[PaymentLine]) -> list[tuple[PaymentLine, str]]:
     """Of these paid lines, those for periods after an approved withdrawal or suspension:
     the student was held on the period's first day."""
-    by_period: dict[str, list[PaymentLine]] = {}
+    groups: dict[tuple[int, str], list[PaymentLine]] = {}
     for line in lines:
-        by_period.setdefault(line.period, []).append(line)
+        groups.setdefault((line.school_id, line.period), []).append(line)
     result = []
-    for key, group in by_period.items():
+    for (school_id, key), group in groups.items():
         try:
             start = parse_period(key).start_date
         except InvalidValue:
             continue
-        holds = holds_for(sorted({ln.student_id for ln in group}), start)
+        holds = student_holds(sorted({ln.student_id for ln in group}), start, school_id)
         result.extend((ln, holds[ln.student_id]) for ln in group if ln.student_id in holds)
     result.sort(key=lambda pair: (pair[0].school_id, pair[0].period, pair[0].id))
     return result
@@ -511,25 +522,26 @@ def recovery_lines(lines: list[PaymentLine]) -> list[tuple[PaymentLine, str]]:
 
 def recovery_list(user, limit: int = 1000) -> list[tuple[PaymentLine, str]]:
     """Recovery candidates in the user's jurisdiction without loading every paid line:
-    per period, the paid students are asked for holds and only the held ones' lines loaded."""
+    per school and period, the paid students are asked for holds and only the held
+    ones' lines are loaded."""
     from aid.scoping import scope
 
     paid = PaymentLine.status == "paid"
-    periods = db.session.execute(scope(select(PaymentLine.period).where(paid).distinct(), PaymentLine, user)).scalars().all()
+    groups = db.session.execute(scope(select(PaymentLine.school_id, PaymentLine.period).where(paid).distinct(),
+                                      PaymentLine, user)).all()
     result: list[tuple[PaymentLine, str]] = []
-    for key in sorted(periods):
+    for school_id, key in sorted(groups):
         try:
             start = parse_period(key).start_date
         except InvalidValue:
             continue
-        ids = db.session.execute(scope(select(PaymentLine.student_id).where(paid, PaymentLine.period == key).distinct(),
-                                       PaymentLine, user)).scalars().all()
-        holds = holds_for(sorted(ids), start)
+        where = (paid, PaymentLine.school_id == school_id, PaymentLine.period == key)
+        ids = db.session.execute(select(PaymentLine.student_id).where(*where).distinct()).scalars().all()
+        holds = student_holds(sorted(ids), start, school_id)
         held = sorted(holds)
         for i in range(0, len(held), 900):
-            lines = db.session.execute(scope(select(PaymentLine).where(
-                paid, PaymentLine.period == key, PaymentLine.student_id.in_(held[i:i + 900])), PaymentLine, user)
-                .order_by(PaymentLine.school_id, PaymentLine.id)).scalars()
+            lines = db.session.execute(select(PaymentLine).where(*where, PaymentLine.student_id.in_(held[i:i + 900]))
+                                       .order_by(PaymentLine.id)).scalars()
             result.extend((line, holds[line.student_id]) for line in lines)
         if len(result) >= limit:
             break
