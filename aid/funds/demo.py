@@ -9,7 +9,7 @@ from dataclasses import fields
 from datetime import date
 
 from openpyxl import Workbook, load_workbook
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from aid.applications.models import Application
 from aid.core.money import format_fen
@@ -77,18 +77,19 @@ def _applications(ctx, school, grant: Programme) -> None:
         .order_by(Student.status != "在籍", Application.id)).scalars().all()
     if drafts:
         _approve(ctx, school, drafts[:missing])
-        return
+        missing = APPLICANTS - approved_count()
+        if missing <= 0:
+            return
     version = service.version_for(grant, SEMESTER)
     taken = set(db.session.execute(select(Application.student_id).where(
         Application.programme_id == grant.id, Application.semester == str(SEMESTER))).scalars())
     students = db.session.execute(select(Student).where(Student.school_id == school.id,
                                                         Student.study_mode == "full_time")
                                   .order_by(Student.id)).scalars().all()
-    held = [s for s in students if s.status != "在籍" and s.aid_card_enc][:1]  # shows a hold on the batch
-    chosen = [s for s in students if s.status == "在籍"][:missing - len(held)] + held
+    free = [s for s in students if s.id not in taken]
+    held = [s for s in free if s.status != "在籍" and s.aid_card_enc][:1]  # shows a hold on the batch
+    chosen = [s for s in free if s.status == "在籍"][:max(0, missing - len(held))] + held
     for student in chosen:
-        if student.id in taken:
-            continue
         level, amount = ctx.rng.choice(LEVELS)
         db.session.add(Application(school_id=school.id, student_id=student.id, programme_id=grant.id,
                                    programme_version_id=version.id, semester=str(SEMESTER), level=level,
@@ -137,12 +138,17 @@ def demo_step(ctx) -> None:
     _programme("tuition_waiver", "tuition_waiver", "免学费", (TUITION_WAIVER,), paid_to_card=False)
     _applications(ctx, school, grant)
 
-    for s in ctx.schools:  # every school gets its grant funds, the demo school a surplus
+    for s in ctx.schools:  # each school's grant funds: its approved amounts plus about a tenth, in whole thousands
+        need = db.session.scalar(select(func.coalesce(func.sum(Application.amount_fen), 0)).where(
+            Application.school_id == s.id, Application.programme_id == grant.id,
+            Application.semester == str(SEMESTER), Application.state == "bureau_approved"))
+        total_yuan = max(10000, -(-int(need) * 11 // 10 // 100000) * 1000)
+        central = total_yuan * 3 // 4 // 1000 * 1000
         service.add_allocation(admin, school_id=s.id, programme_id=grant.id, semester=str(SEMESTER), source="central",
-                               doc_number="财教〔2025〕88号", doc_date=date(2025, 8, 20), amount="18000")
+                               doc_number="财教〔2025〕88号", doc_date=date(2025, 8, 20), amount=str(central))
         service.add_allocation(admin, school_id=s.id, programme_id=grant.id, semester=str(SEMESTER),
                                source="province", doc_number="闽财教〔2025〕41号", doc_date=date(2025, 9, 5),
-                               amount="6000")
+                               amount=str(total_yuan - central))
 
     first = service.build_batch(officer, school_id=school.id, programme_id=grant.id, period_text=str(SEMESTER),
                                 note="2025年秋季学期国家助学金")

@@ -234,10 +234,11 @@ def build_batch(user, *, school_id: int, programme_id, period_text: str, note: s
         raise FundsError("备注不能超过500字")
     today = today or local_today()
 
+    # a disbursed application is paid; only the later months of a monthly programme remain due
+    states = PAYABLE_APPLICATION_STATES if period.month is not None else ("bureau_approved",)
     apps = db.session.execute(
         select(Application).where(Application.school_id == school_id, Application.programme_id == programme.id,
-                                  Application.semester == str(period.semester),
-                                  Application.state.in_(PAYABLE_APPLICATION_STATES))
+                                  Application.semester == str(period.semester), Application.state.in_(states))
         .order_by(Application.id)).scalars().all()
     carried = _carry_candidates(school_id, programme.id)
     carried_keys = {(c.student_id, c.period) for c in carried}
