@@ -20,6 +20,7 @@ AREAS = [
     "changes",
     "programmes", "hardship", "applications",
     "notices",
+    "funds",
     "supervision", "reports",
     "ops",
 ]

@@ -9,15 +9,15 @@ Assumed contracts (the lead wires them on merge):
   recorded), school_processed_on (the leader's approval date), state.
 - aid.funds.models.Allocation: school_id, programme_id, semester, amount_fen.
 - aid.funds.models.PaymentLine: school_id, student_id, programme_id, batch_id,
-  amount_fen, state ("paid" when the money reached the card).
-- aid.funds.models.PaymentBatch: id, school_id, programme_id, semester,
-  due_on (date | None), paid_on (date | None).
+  amount_fen, status ("paid" when the bank confirmed it), paid_at.
+- aid.funds.models.PaymentBatch: id, school_id, programme_id, semester.
+Payments are due within PAYMENT_DUE_DAYS of the semester's first day.
 """
 from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, false, func, or_, select, true
 
 from aid import area_module
 from aid.extensions import db
@@ -28,8 +28,11 @@ IGNORED_CHANGE_STATES = ("new", "cancelled", "declined")
 
 CHANGE_FIELDS = ("school_id", "student_id", "kind", "happened_on", "deadline", "school_processed_on", "state")
 ALLOCATION_FIELDS = ("school_id", "programme_id", "semester", "amount_fen")
-LINE_FIELDS = ("school_id", "student_id", "programme_id", "batch_id", "amount_fen", "state")
-BATCH_FIELDS = ("id", "school_id", "programme_id", "semester", "due_on", "paid_on")
+LINE_FIELDS = ("school_id", "student_id", "programme_id", "batch_id", "amount_fen", "status", "paid_at")
+BATCH_FIELDS = ("id", "school_id", "programme_id", "semester")
+# A grant is paid on time when the bank confirms it within this many days of the
+# semester's first day (资助资金应及时发放; the province may tighten it).
+PAYMENT_DUE_DAYS = 90
 
 
 def _model(area: str, name: str, fields: tuple[str, ...]):
@@ -116,25 +119,31 @@ def funds_by_school(school_ids_stmt, semester: str) -> dict[int, tuple[int, int]
         .group_by(allocation.school_id)).all())
     paid = dict(db.session.execute(
         select(line.school_id, func.sum(line.amount_fen)).join(batch, batch.id == line.batch_id)
-        .where(line.school_id.in_(school_ids_stmt), batch.semester == semester, line.state == "paid")
+        .where(line.school_id.in_(school_ids_stmt), batch.semester == semester, line.status == "paid")
         .group_by(line.school_id)).all())
     return {sid: (int(allocated.get(sid) or 0), int(paid.get(sid) or 0)) for sid in set(allocated) | set(paid)}
 
 
 def payment_timeliness(school_ids_stmt, semester: str) -> tuple[int, int, int] | None:
-    """(paid on time, paid late, due and not paid) batches for the semester."""
+    """(paid on time, paid late, due and not paid) payment lines for the semester."""
+    from datetime import datetime, timedelta
+
+    from aid.programmes.semesters import Semester
+
     payments = payment_models()
     if payments is None:
         return None
-    _line, batch = payments
-    today = date.today()
-    on_time = and_(batch.paid_on.is_not(None), or_(batch.due_on.is_(None), batch.paid_on <= batch.due_on))
-    late = and_(batch.paid_on.is_not(None), batch.due_on.is_not(None), batch.paid_on > batch.due_on)
-    unpaid = and_(batch.paid_on.is_(None), batch.due_on.is_not(None), batch.due_on < today)
+    line, batch = payments
+    due = datetime.combine(Semester.parse(semester).start_date + timedelta(days=PAYMENT_DUE_DAYS), datetime.min.time())
+    paid = line.status == "paid"
+    on_time = and_(paid, line.paid_at.is_not(None), line.paid_at < due)
+    late = and_(paid, line.paid_at.is_not(None), line.paid_at >= due)
+    unpaid = and_(line.status == "pending", true() if datetime.now() >= due else false())
     row = db.session.execute(
         select(func.sum(case((on_time, 1), else_=0)), func.sum(case((late, 1), else_=0)),
                func.sum(case((unpaid, 1), else_=0)))
-        .where(batch.school_id.in_(school_ids_stmt), batch.semester == semester)).one()
+        .join(batch, batch.id == line.batch_id)
+        .where(line.school_id.in_(school_ids_stmt), batch.semester == semester)).one()
     return tuple(int(v or 0) for v in row)
 
 
@@ -146,4 +155,4 @@ def paid_lines_not_enrolled_select(user, not_enrolled: tuple[str, ...]):
     from aid.students.models import Student
 
     return scope(select(line).join(Student, Student.id == line.student_id)
-                 .where(line.state == "paid", Student.status.in_(not_enrolled)), line, user)
+                 .where(line.status == "paid", Student.status.in_(not_enrolled)), line, user)

@@ -57,7 +57,8 @@ class PaymentLine(Base):
     programme_id: Mapped[int] = mapped_column(Integer)
     batch_id: Mapped[int] = mapped_column(Integer)
     amount_fen: Mapped[int] = mapped_column(Integer)
-    state: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(10))
+    paid_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 STAND_INS = {"StatusChange": StatusChange, "Allocation": Allocation, "PaymentBatch": PaymentBatch,
@@ -120,20 +121,21 @@ def test_funds_payments_and_paid_while_not_enrolled(stand_ins, world):
     gone = add_student(a1.school, a1.school_class, "已退学领款", status="退学")
     db.session.add(Allocation(school_id=a1.school.id, programme_id=1, semester="2026-autumn", amount_fen=500000))
     db.session.add(Allocation(school_id=world.obj["B1"].school.id, programme_id=1, semester="2026-autumn", amount_fen=900000))
-    batch = PaymentBatch(school_id=a1.school.id, programme_id=1, semester="2026-autumn", due_on=date(2026, 10, 31),
-                         paid_on=date(2026, 11, 5))
+    batch = PaymentBatch(school_id=a1.school.id, programme_id=1, semester="2026-autumn")
     db.session.add(batch)
     db.session.flush()
     db.session.add_all([
-        PaymentLine(school_id=a1.school.id, student_id=a1.student.id, programme_id=1, batch_id=batch.id, amount_fen=100000, state="paid"),
-        PaymentLine(school_id=a1.school.id, student_id=gone.id, programme_id=1, batch_id=batch.id, amount_fen=100000, state="paid"),
+        PaymentLine(school_id=a1.school.id, student_id=a1.student.id, programme_id=1, batch_id=batch.id, amount_fen=100000, status="paid",
+                    paid_at=datetime(2026, 11, 5, 10)),  # within 90 days of 1 September: on time
+        PaymentLine(school_id=a1.school.id, student_id=gone.id, programme_id=1, batch_id=batch.id, amount_fen=100000,
+                    status="paid", paid_at=datetime(2026, 12, 5, 10)),  # late
         PaymentLine(school_id=a1.school.id, student_id=world.obj["A1b"].student.id, programme_id=1, batch_id=batch.id,
-                    amount_fen=100000, state="failed"),
+                    amount_fen=100000, status="failed"),
     ])
     db.session.commit()
     report = build_report(world.user("bureau_officer"), Semester.parse("2026-autumn"))
     assert report.table("funds").rows == [["T001", "A1技工学校", 500000, 200000, 300000]]
-    assert report.table("timeliness").rows == [[0, 1, 0]]
+    assert report.table("timeliness").rows == [[1, 1, 0]]
     flag = FLAGS_BY_CODE["paid_not_enrolled"]
     assert flag.count_fn(world.user("bureau_officer")).total == 1
     assert flag.page(world.user("bureau_officer")).rows[0].cells[1] == "已退学领款"
