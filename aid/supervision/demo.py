@@ -53,6 +53,9 @@ def demo_step(ctx) -> None:
     withdrawn = next(s for s in ctx.students if s.status == "退学")
     _plant_application(withdrawn)
 
+    # a grant paid to a student who has since withdrawn (also a recovery case for funds)
+    _plant_paid_then_withdrawn(bureau)
+
     # a full-time student suspended for longer than the setting allows (长期空挂)
     suspended = next(s for s in ctx.students if s.status == "休学" and s.study_mode == "full_time")
     suspended.updated_at = datetime.combine(local_today() - timedelta(days=3 * 365), datetime.min.time())
@@ -87,6 +90,22 @@ def demo_step(ctx) -> None:
          "tiering": ("pass", ""), "payment": ("partial", "秋季学期助学金发放晚于规定时间一周"),
          "archives": ("pass", "")},
         "学籍数据与纸质档案存在不一致；助学金发放略有延迟", "已要求学校两周内完成数据核对")
+
+
+def _plant_paid_then_withdrawn(bureau) -> None:
+    from sqlalchemy import select
+
+    from aid.funds.models import PaymentLine
+
+    line = db.session.execute(select(PaymentLine).where(PaymentLine.status == "paid")
+                              .order_by(PaymentLine.id)).scalars().first()
+    if line is None:
+        return
+    student = db.session.get(Student, line.student_id)
+    before = student.status
+    student.status = "退学"
+    record("update", student, user=bureau, before={"status": before}, after={"status": "退学"},
+           summary=f"{PLANTED_NOTE}：已领取助学金后退学")
 
 
 def _first_class_id(school_id: int) -> int | None:
