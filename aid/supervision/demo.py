@@ -54,7 +54,7 @@ def demo_step(ctx) -> None:
     _plant_application(withdrawn)
 
     # a grant paid to a student who has since withdrawn (also a recovery case for funds)
-    _plant_paid_then_withdrawn(bureau)
+    _plant_paid_then_withdrawn(bureau, exclude={original.id, holder.id, sharer.id})
 
     # a full-time student suspended for longer than the setting allows (长期空挂)
     suspended = next(s for s in ctx.students if s.status == "休学" and s.study_mode == "full_time")
@@ -92,13 +92,14 @@ def demo_step(ctx) -> None:
         "学籍数据与纸质档案存在不一致；助学金发放略有延迟", "已要求学校两周内完成数据核对")
 
 
-def _plant_paid_then_withdrawn(bureau) -> None:
+def _plant_paid_then_withdrawn(bureau, exclude: set[int]) -> None:
     from sqlalchemy import select
 
     from aid.funds.models import PaymentLine
 
-    line = db.session.execute(select(PaymentLine).where(PaymentLine.status == "paid")
-                              .order_by(PaymentLine.id)).scalars().first()
+    line = db.session.execute(select(PaymentLine).where(PaymentLine.status == "paid",
+                                                        PaymentLine.student_id.not_in(exclude))
+                              .order_by(PaymentLine.id.desc())).scalars().first()
     if line is None:
         return
     student = db.session.get(Student, line.student_id)
