@@ -3,16 +3,15 @@ applications with family income and evidence, class review, school determination
 filing, and the 应助尽助 coverage report."""
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import current_app
 from sqlalchemy import select
 
 from aid.audit.service import record
+from aid.core.errors import InvalidValue
+from aid.core.uploads import SUFFIXES, check_evidence, clean_name, evidence_root, store_evidence_blob
 from aid.extensions import db
 from aid.hardship.models import DEFAULT_LEVELS, HardshipApplication, HardshipCategory, HardshipEvidence
 from aid.hardship.workflow import HARDSHIP_WORKFLOW
@@ -38,7 +37,7 @@ CATEGORY_FROM_YEAR = 2023
 DETERMINED_STATES = ("determined", "on_notice", "noticed", "filed")
 MAX_FAMILY_MEMBERS = 8
 MAX_EVIDENCE_FILES = 10
-ALLOWED_TYPES = {"image/jpeg": ".jpg", "image/png": ".png", "application/pdf": ".pdf"}
+ALLOWED_TYPES = SUFFIXES  # mimetype → file suffix of accepted evidence
 
 
 class HardshipError(Exception):
@@ -260,59 +259,25 @@ def act(user, app: HardshipApplication, action: str, *, expected_version: int | 
 
 # --- evidence files -----------------------------------------------------------------------
 
-def sniff(data: bytes) -> str | None:
-    """The file's real type from its content (never from its name or the browser's claim)."""
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if data.startswith(b"%PDF-"):
-        return "application/pdf"
-    return None
-
-
-def _image_intact(data: bytes) -> bool:
-    from io import BytesIO
-
-    from PIL import Image
-    try:
-        with Image.open(BytesIO(data)) as img:
-            img.verify()
-        return True
-    except Exception:  # noqa: BLE001 - any decoder error means a broken or disguised file
-        return False
-
-
 def evidence_dir() -> Path:
-    return Path(current_app.config["STORAGE_DIR"]) / "evidence"
+    return evidence_root()
 
 
 def add_evidence(user, app: HardshipApplication, filename: str, data: bytes) -> HardshipEvidence:
     if app.state not in ("draft", "returned", "submitted"):
         raise HardshipError("申请已进入评议或认定，不能再上传材料")
-    limit = current_app.config.get("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
     if not data:
         raise HardshipError("请选择要上传的文件")
-    if len(data) > limit:
-        raise HardshipError(f"文件不能超过{limit // (1024 * 1024)}MB")
-    kind = sniff(data)
-    if kind is None:
-        raise HardshipError("只能上传 JPEG、PNG 图片或 PDF 文件（按文件内容识别）")
-    if kind != "application/pdf" and not _image_intact(data):
-        raise HardshipError("图片文件已损坏或不是有效的图片")
+    try:
+        kind, suffix = check_evidence(filename, data)
+    except InvalidValue as exc:
+        raise HardshipError(str(exc)) from None
     count = db.session.scalar(select(db.func.count()).select_from(HardshipEvidence)
                               .where(HardshipEvidence.hardship_id == app.id))
     if count >= MAX_EVIDENCE_FILES:
         raise HardshipError(f"每份申请最多上传{MAX_EVIDENCE_FILES}个证明材料")
-    digest = hashlib.sha256(data).hexdigest()
-    relative = Path(digest[:2]) / f"{digest}{ALLOWED_TYPES[kind]}"
-    target = evidence_dir() / relative
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_bytes(data)
-        os.replace(tmp, target)
-    name = os.path.basename((filename or "").replace("\\", "/"))[:200] or f"evidence{ALLOWED_TYPES[kind]}"
+    relative, digest = store_evidence_blob(data, suffix)
+    name = clean_name(filename, default=f"evidence{suffix}")
     ev = HardshipEvidence(hardship_id=app.id, school_id=app.school_id, student_id=app.student_id,
                           original_name=name, mimetype=kind, size=len(data), sha256=digest,
                           path=str(relative), uploaded_by=getattr(user, "id", None))

@@ -241,7 +241,7 @@ def test_evidence_is_checked_by_content(world, client, auth):
     auth.login("a1_officer")
     fake = (io.BytesIO(b"MZ\x90\x00 this is not a picture"), "photo.png")
     resp = auth.post(f"/hardship/{h.id}/evidence", {"file": fake}, content_type="multipart/form-data")
-    assert resp.status_code == 422 and "按文件内容识别" in resp.get_data(as_text=True)
+    assert resp.status_code == 422 and "按文件内容判断" in resp.get_data(as_text=True)
     pdf = (io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "低保证明.pdf")
     resp = auth.post(f"/hardship/{h.id}/evidence", {"file": pdf}, content_type="multipart/form-data")
     assert resp.status_code == 302

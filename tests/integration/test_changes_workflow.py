@@ -17,7 +17,7 @@ from aid.students.models import SchoolClass
 from aid.timeutil import local_today
 from tests.conftest import Auth
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+from aid.changes.demo import PNG_EVIDENCE as PNG  # noqa: E402 — a real, decodable PNG
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 HX = {"HX-Request": "true"}
 
@@ -251,6 +251,14 @@ def test_one_open_change_per_student(app, world):
     assert resp.status_code == 422 and "尚未办结" in resp.get_data(as_text=True)
 
 
+def _jpeg() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (10, 120, 200)).save(out, format="JPEG")
+    return out.getvalue()
+
+
 def test_evidence_is_served_only_through_the_checked_view(app, world):
     officer = login(app, world, "school_officer")
     change = world.obj["A1"].change
@@ -269,7 +277,7 @@ def test_evidence_is_served_only_through_the_checked_view(app, world):
                         {"files": [(io.BytesIO(b"just text"), "a.jpg")]}, content_type="multipart/form-data")
     assert resp.status_code == 422 and "不是JPEG、PNG图片或PDF文件" in resp.get_data(as_text=True)
     resp = officer.post(f"/changes/{change.id}/evidence",
-                        {"files": [(io.BytesIO(b"\xff\xd8\xff\xe0JFIF..."), "b.jpg")]}, content_type="multipart/form-data")
+                        {"files": [(io.BytesIO(_jpeg()), "b.jpg")]}, content_type="multipart/form-data")
     assert resp.status_code == 302
     db.session.refresh(change)
     assert [e.mimetype for e in change.evidence][-1] == "image/jpeg"
