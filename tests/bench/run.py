@@ -82,22 +82,31 @@ def pct(values, p):
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
 
 
-def measure_pages(port, repeat):
-    clients = {}
+def measure_pages(port, repeat, sample, only=None):
+    clients, tokens = {}, {}
     rows = []
-    for name, role, path, htmx in PAGES:
+    for name, role, path, htmx, *form in PAGES:
+        if only and only not in name:
+            continue
         client = clients.get(role)
         if client is None:
             client = clients[role] = Client("127.0.0.1", port)
             client.login(LOGINS[role], PASSWORD)
+            tokens[role] = client.token()
         headers = {"HX-Request": "true"} if htmx else {}
-        client.get(path, headers)  # warm-up
+        path = path.format(**sample)
+        body = None
+        if form:
+            body = {k: v.format(**sample) for k, v in form[0].items()}
+            headers["X-CSRFToken"] = tokens[role]
+        method = "POST" if form else "GET"
+        client.request(method, path, body, headers)  # warm-up
         times, statuses = [], set()
         for _ in range(repeat):
-            status, _body, server_ms, wall, _h = client.get(path, headers)
+            status, _body, server_ms, wall, _h = client.request(method, path, body, headers)
             statuses.add(status)
             times.append(server_ms if server_ms is not None else wall)
-        rows.append({"name": name, "path": path, "status": sorted(statuses), "median_ms": statistics.median(times),
+        rows.append({"name": name, "path": path if not form else f"POST {path}", "status": sorted(statuses), "median_ms": statistics.median(times),
                      "p95_ms": pct(times, 95), "n": repeat})
     return rows
 
@@ -135,6 +144,7 @@ def main(argv=None):
     parser.add_argument("--students", type=int, default=200000)
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--out", default=str(ROOT / "bench-results"))
+    parser.add_argument("--only", help="measure only the pages whose name contains this (no extras, no throughput)")
     args = parser.parse_args(argv)
     env = dict(os.environ)
     if args.database_url:
@@ -152,12 +162,20 @@ def main(argv=None):
                "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                "database": env["DATABASE_URL"].split("://")[0], "schools": args.schools, "students": args.students}
     try:
-        results["pages"] = measure_pages(port, args.repeat)
         from tests.bench import extra
+
+        sample = extra.inprocess(env, "sample")
+        results["pages"] = measure_pages(port, args.repeat, sample, args.only)
+        if args.only:
+            results["rss_mb"] = rss_mb(proc)
+            print_table(results)
+            return
         results.update(extra.run(env, port, LOGINS, PASSWORD))
         name, role, path = THROUGHPUT_PAGE
         rps, errors = throughput(port, path, role)
-        body_size = len(Client("127.0.0.1", port).get("/login")[1])
+        sized = Client("127.0.0.1", port)
+        sized.login(LOGINS[role], PASSWORD)
+        body_size = len(sized.get(path)[1])  # the ceiling serves a page of the same size
         results["throughput"] = {"page": name, "rps": rps, "errors": errors}
         results["rss_mb"] = rss_mb(proc)
     finally:
@@ -185,9 +203,10 @@ def print_table(r):
     for key, value in r.items():
         if key.startswith("extra_"):
             print(f"{value['label']:<34}{value['value']:>28}")
-    t = r["throughput"]
-    print(f"throughput {t['page']}: {t['rps']:.0f} req/s (16 clients, errors {t['errors']}); "
-          f"bare Flask ceiling {t.get('ceiling_rps', 0):.0f} req/s; ratio {t['rps'] / max(t.get('ceiling_rps', 1), 1):.2f}")
+    t = r.get("throughput")
+    if t:
+        print(f"throughput {t['page']}: {t['rps']:.0f} req/s (16 clients, errors {t['errors']}); "
+              f"bare Flask ceiling {t.get('ceiling_rps', 0):.0f} req/s; ratio {t['rps'] / max(t.get('ceiling_rps', 1), 1):.2f}")
     print(f"peak RSS (largest process): {r['rss_mb']:.0f} MB")
 
 
