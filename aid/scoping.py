@@ -70,7 +70,21 @@ def scope(stmt: Select, model, user=None) -> Select:
     column = School.id if model is School else getattr(model, "school_id", None)
     if column is None:
         raise TypeError(f"{model.__name__} has no school_id: it cannot be scoped")
-    return stmt.where(column.in_(school_ids_select(user)))
+    # Plain values, not a sub-select: the query planners (SQLite's above all) then use
+    # the composite (school_id, …) indexes instead of a single-column index on state.
+    if user.role in ("school_officer", "school_leader"):
+        return stmt.where(column == (user.school_id or -1))
+    return stmt.where(column.in_(_school_id_list(user)))
+
+
+def _school_id_list(user) -> list[int]:
+    """school_ids(user), once per request (a province has a few hundred schools)."""
+    if not has_request_context():
+        return school_ids(user)
+    cache_key = f"_scope_schools_{user.role}_{user.authority_id}"
+    if cache_key not in g:
+        setattr(g, cache_key, school_ids(user))
+    return g.get(cache_key)
 
 
 def scoped_select(model, user=None) -> Select:

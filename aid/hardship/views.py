@@ -318,5 +318,9 @@ def _latest_semester():
 def coverage():
     """应助尽助: priority-category students with no determination or no aid this semester."""
     semester = programmes.parse_semester(request.args.get("semester"), default=_latest_semester())
-    rows = service.coverage_report(current_user, semester)
-    return render_htmx("hardship/coverage.html", rows=rows, semester=semester, semesters=_semester_choices())
+    total, rows = service.coverage_page(current_user, semester, COVERAGE_SHOWN)
+    return render_htmx("hardship/coverage.html", rows=rows, total=total, semester=semester,
+                       semesters=_semester_choices())
+
+
+COVERAGE_SHOWN = 300  # rows on screen; the count covers all
