@@ -13,7 +13,8 @@ depends_on = None
 
 def upgrade():
     with op.batch_alter_table("applications", schema=None) as batch_op:
-        batch_op.create_index("ix_applications_semester_state", ["semester", "state"], unique=False)
+        batch_op.create_index("ix_applications_semester_state", ["semester", "state", "school_id"],
+                              unique=False)
     with op.batch_alter_table("students", schema=None) as batch_op:
         batch_op.create_index("ix_students_school_mode_regstate", ["school_id", "study_mode", "registration_state"],
                               unique=False)
