@@ -59,7 +59,11 @@ def start_gunicorn(env, port, app="app:app", workers=2):
 
 def stop(proc):
     os.killpg(proc.pid, signal.SIGTERM)
-    proc.wait(timeout=30)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:  # a worker still busy with a request over the client's timeout
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
 
 
 def rss_mb(proc) -> float:
@@ -100,12 +104,19 @@ def measure_pages(port, repeat, sample, only=None):
             body = {k: v.format(**sample) for k, v in form[0].items()}
             headers["X-CSRFToken"] = tokens[role]
         method = "POST" if form else "GET"
-        client.request(method, path, body, headers)  # warm-up
         times, statuses = [], set()
-        for _ in range(repeat):
-            status, _body, server_ms, wall, _h = client.request(method, path, body, headers)
-            statuses.add(status)
-            times.append(server_ms if server_ms is not None else wall)
+        try:
+            client.request(method, path, body, headers)  # warm-up
+            for _ in range(repeat):
+                status, _body, server_ms, wall, _h = client.request(method, path, body, headers)
+                statuses.add(status)
+                times.append(server_ms if server_ms is not None else wall)
+        except OSError:  # over the client's timeout: reported, and the next page goes on
+            print(f"{name}: no answer within {Client.TIMEOUT} s", file=sys.stderr)
+            clients.pop(role).conn.close()
+            rows.append({"name": name, "path": path if not form else f"POST {path}", "status": ["timeout"],
+                         "median_ms": Client.TIMEOUT * 1000, "p95_ms": Client.TIMEOUT * 1000, "n": 0})
+            continue
         rows.append({"name": name, "path": path if not form else f"POST {path}", "status": sorted(statuses), "median_ms": statistics.median(times),
                      "p95_ms": pct(times, 95), "n": repeat})
     return rows
