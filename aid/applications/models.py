@@ -13,7 +13,10 @@ from aid.timeutil import utcnow
 class Application(db.Model):
     __tablename__ = "applications"
     __table_args__ = (UniqueConstraint("student_id", "programme_id", "semester"),
-                      db.Index("ix_applications_queue", "school_id", "semester", "state"))
+                      db.Index("ix_applications_queue", "school_id", "semester", "state"),
+                      # a whole province's counts per state in one semester, index-only (school_id
+                      # included: a bureau's school list is answered from it too, without table reads)
+                      db.Index("ix_applications_semester_state", "semester", "state", "school_id"))
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
     student_id: Mapped[int] = mapped_column(ForeignKey("students.id"), index=True)

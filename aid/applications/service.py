@@ -77,8 +77,16 @@ class QueueFilters:
     level: str = ""
 
 
-def queue_stmt(user, f: QueueFilters):
-    stmt = scope(select(Application).join(Student, Student.id == Application.student_id), Application, user)
+def queue_stmt(user, f: QueueFilters, columns=None):
+    """The queue's select under the filters; `columns` (e.g. state and a count) instead of the
+    records skips the join to students unless a class is chosen, so counts stay index-only."""
+    if columns is None:
+        stmt = select(Application).join(Student, Student.id == Application.student_id)
+    else:
+        stmt = select(*columns).select_from(Application)
+        if f.class_id:
+            stmt = stmt.join(Student, Student.id == Application.student_id)
+    stmt = scope(stmt, Application, user)
     if f.semester:
         stmt = stmt.where(Application.semester == f.semester)
     if f.state:
@@ -121,7 +129,7 @@ def queue_page(user, f: QueueFilters, page: int, size: int) -> tuple[list[Applic
 def state_counts(user, f: QueueFilters) -> dict[str, int]:
     """Counts per state under the filters other than the state itself."""
     without_state = QueueFilters(**{**f.__dict__, "state": ""})
-    sub = queue_stmt(user, without_state).with_only_columns(Application.state, func.count()).group_by(Application.state)
+    sub = queue_stmt(user, without_state, columns=(Application.state, func.count())).group_by(Application.state)
     return dict(db.session.execute(sub).all())
 
 

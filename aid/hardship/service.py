@@ -123,8 +123,12 @@ def family(app: HardshipApplication) -> list[dict]:
 
 
 def codes(app: HardshipApplication) -> list[str]:
+    return _codes_json(app.categories)
+
+
+def _codes_json(text: str | None) -> list[str]:
     try:
-        return json.loads(app.categories or "[]")
+        return json.loads(text or "[]")
     except ValueError:
         return []
 
@@ -305,41 +309,57 @@ class CoverageRow:
 def coverage_report(user, semester: Semester) -> list[CoverageRow]:
     """Every priority-category student of the school year with no determination, or
     determined but with no aid (an approved application) this semester."""
+    return coverage_page(user, semester)[1]
+
+
+def coverage_page(user, semester: Semester, limit: int | None = None) -> tuple[int, list[CoverageRow]]:
+    """coverage_report's (total, first `limit` rows): the whole jurisdiction is scanned as
+    plain rows; records are loaded only for the rows returned."""
+    from sqlalchemy.orm import selectinload
+
     from aid.applications.models import Application
     from aid.programmes.service import AIDED_STATES
     from aid.scoping import scope
     from aid.students.models import Student
 
     priority = priority_codes()
-    stmt = scope(select(HardshipApplication).where(HardshipApplication.school_year == school_year_key(semester)),
-                 HardshipApplication, user).order_by(HardshipApplication.school_id, HardshipApplication.student_id,
-                                                     HardshipApplication.semester.desc())
-    latest: dict[int, HardshipApplication] = {}
-    for app in db.session.execute(stmt).scalars():
-        if Semester.parse(app.semester) <= semester and app.student_id not in latest:
-            latest[app.student_id] = app
-    candidates = {sid: app for sid, app in latest.items() if is_priority(app, priority)}
-    if not candidates:
-        return []
-    ids = list(candidates)
+    H = HardshipApplication
+    year = H.school_year == school_year_key(semester)
+    # the students of the school year's determinations, as a subquery (no long IN lists)
+    ids = scope(select(H.student_id).where(year), H, user)
+    stmt = scope(select(H.id, H.student_id, H.semester, H.categories, H.state, H.level, H.level_reason,
+                        Student.school_id, Student.class_id, Student.name_sort)
+                 .join(Student, Student.id == H.student_id).where(year, Student.study_mode == "full_time"),
+                 H, user).order_by(H.student_id, H.semester.desc())
+    latest: dict[int, object] = {}
+    for row in db.session.execute(stmt):
+        if row.student_id not in latest and Semester.parse(row.semester) <= semester:
+            latest[row.student_id] = row
     aided = set(db.session.execute(select(Application.student_id).where(
         Application.student_id.in_(ids), Application.semester == str(semester),
         Application.state.in_(AIDED_STATES))).scalars())
-    students = {s.id: s for s in db.session.execute(select(Student).where(Student.id.in_(ids))).scalars()}
-    rows = []
-    for sid, app in candidates.items():
-        student = students[sid]
-        if student.study_mode != "full_time":
+    found = []
+    for sid, row in latest.items():
+        mine = [c for c in _codes_json(row.categories) if c in priority]
+        if not mine:
             continue
-        names = category_names([c for c in codes(app) if c in priority])
-        if app.state not in DETERMINED_STATES:
-            problem = f"尚未完成认定（{HARDSHIP_WORKFLOW.state_label(app.state)}）"
-        elif app.level == NOT_DIFFICULT:
-            problem = "认定为不困难" + (f"：{app.level_reason}" if app.level_reason else "（未填写理由）")
+        if row.state not in DETERMINED_STATES:
+            problem = f"尚未完成认定（{HARDSHIP_WORKFLOW.state_label(row.state)}）"
+        elif row.level == NOT_DIFFICULT:
+            problem = "认定为不困难" + (f"：{row.level_reason}" if row.level_reason else "（未填写理由）")
         elif sid not in aided:
-            problem = f"已认定为{app.level}，但{semester.label}没有获批的资助"
+            problem = f"已认定为{row.level}，但{semester.label}没有获批的资助"
         else:
             continue
-        rows.append(CoverageRow(student, app, names, problem))
-    rows.sort(key=lambda r: (r.student.school_id, r.student.class_id or 0, r.student.name_sort))
-    return rows
+        found.append((row, mine, problem))
+    found.sort(key=lambda f: (f[0].school_id, f[0].class_id or 0, f[0].name_sort))
+    shown = found if limit is None else found[:limit]
+    students = {s.id: s for s in db.session.execute(
+        select(Student).where(Student.id.in_([f[0].student_id for f in shown]))
+        .options(selectinload(Student.school_class), selectinload(Student.school))).scalars()} if shown else {}
+    apps = {a.id: a for a in db.session.execute(select(H).where(H.id.in_([f[0].id for f in shown]))).scalars()} \
+        if shown else {}
+    category_name = dict(db.session.execute(select(HardshipCategory.code, HardshipCategory.name)).all())
+    rows = [CoverageRow(students[row.student_id], apps[row.id], [category_name.get(c, c) for c in mine], problem)
+            for row, mine, problem in shown]
+    return len(found), rows

@@ -5,6 +5,7 @@ from decimal import Decimal
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from aid.access import ALL_ROLES, STAFF, roles
 from aid.auth.models import ROLES
@@ -70,6 +71,8 @@ def index():
     page = max(request.args.get("page", 1, type=int), 1)
     rows = db.session.execute(stmt.order_by(HardshipApplication.semester.desc(), HardshipApplication.school_id,
                                             Student.class_id, Student.name_sort)
+                              .options(selectinload(HardshipApplication.school),
+                                       selectinload(HardshipApplication.student).selectinload(Student.school_class))
                               .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).scalars().all()
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_htmx("hardship/index.html", rows=rows[:PAGE_SIZE], has_next=len(rows) > PAGE_SIZE, page=page,
@@ -318,5 +321,9 @@ def _latest_semester():
 def coverage():
     """应助尽助: priority-category students with no determination or no aid this semester."""
     semester = programmes.parse_semester(request.args.get("semester"), default=_latest_semester())
-    rows = service.coverage_report(current_user, semester)
-    return render_htmx("hardship/coverage.html", rows=rows, semester=semester, semesters=_semester_choices())
+    total, rows = service.coverage_page(current_user, semester, COVERAGE_SHOWN)
+    return render_htmx("hardship/coverage.html", rows=rows, total=total, semester=semester,
+                       semesters=_semester_choices())
+
+
+COVERAGE_SHOWN = 300  # rows on screen; the count covers all

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from pypinyin import lazy_pinyin
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 
 from aid.auth.models import User
 from aid.auth.service import hash_password
@@ -18,6 +18,7 @@ from aid.core.protected import cipher
 from aid.demo import GIVEN, SURNAMES
 from aid.extensions import db
 from aid.org.models import Authority, School
+from aid.programmes.service import current_semester
 from aid.students.models import Major, SchoolClass, Student
 
 BENCH_PASSWORD = "Bench-2026-aid"
@@ -32,6 +33,20 @@ class BenchContext:
     student_ids: list[int] = field(default_factory=list)
     logins: list[tuple[str, str, str]] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    users: dict[str, User] = field(default_factory=dict)  # role → the bench login of that role
+    semester: str = "2025-autumn"  # the current semester of the data set
+    shared: dict = field(default_factory=dict)  # what one area's step hands to a later one
+
+    def students(self) -> list:
+        """(id, school_id, class_id, study_mode, status, intake year, tuition fen/year) of every
+        student, in id order; read once."""
+        if "students" not in self.shared:
+            self.shared["students"] = db.session.execute(
+                select(Student.id, Student.school_id, Student.class_id, Student.study_mode, Student.status,
+                       SchoolClass.intake_date, Major.tuition_fen_per_year)
+                .join(SchoolClass, SchoolClass.id == Student.class_id).join(Major, Major.id == SchoolClass.major_id)
+                .order_by(Student.id)).all()
+        return self.shared["students"]
 
 
 def build(schools: int, students: int, seed: int = 1, echo=print) -> BenchContext:
@@ -39,6 +54,9 @@ def build(schools: int, students: int, seed: int = 1, echo=print) -> BenchContex
         raise RuntimeError("数据库中已有学校数据：请在空数据库上生成基准数据")
     rng = random.Random(seed)
     t0 = time.perf_counter()
+    # the cohorts follow the calendar: the current semester's school year and the two before
+    semester = current_semester()
+    first_year = semester.school_year_start
     province = Authority(name="基准测试省人力资源和社会保障厅", level="province", region_code="350000")
     db.session.add(province)
     db.session.flush()
@@ -58,7 +76,7 @@ def build(schools: int, students: int, seed: int = 1, echo=print) -> BenchContex
                                 contiguous_poverty_area=i % 25 == 4, active=True))
     db.session.execute(insert(School), school_rows)
     school_ids = list(db.session.scalars(select(School.id).order_by(School.id)))
-    ctx = BenchContext(rng=rng, province_id=province.id, school_ids=school_ids)
+    ctx = BenchContext(rng=rng, province_id=province.id, school_ids=school_ids, semester=str(semester))
     majors, classes = [], []
     for sid in school_ids:
         for m in range(5):
@@ -69,12 +87,12 @@ def build(schools: int, students: int, seed: int = 1, echo=print) -> BenchContex
     db.session.execute(insert(Major), majors)
     major_rows = db.session.execute(select(Major.id, Major.school_id).order_by(Major.id)).all()
     for mid, sid in major_rows:
-        for year in (2023, 2024, 2025):
+        for year in (first_year - 2, first_year - 1, first_year):
             classes.append(dict(school_id=sid, major_id=mid, name=f"{year}级{mid}班", intake_date=date(year, 9, 1),
                                 level="中级工", entry_point="初中起点", programme_years=3, study_mode="full_time"))
     for sid in school_ids:
         mid = next(m for m, s in major_rows if s == sid)
-        classes.append(dict(school_id=sid, major_id=mid, name="非全日制班", intake_date=date(2024, 9, 1),
+        classes.append(dict(school_id=sid, major_id=mid, name="非全日制班", intake_date=date(first_year - 1, 9, 1),
                             level="中级工", entry_point="高中起点", programme_years=2, study_mode="part_time"))
     db.session.execute(insert(SchoolClass), classes)
     class_rows = db.session.execute(select(SchoolClass.id, SchoolClass.school_id, SchoolClass.intake_date,
@@ -133,8 +151,10 @@ def build(schools: int, students: int, seed: int = 1, echo=print) -> BenchContex
              ("school_leader", "bench_leader", dict(school_id=school_ids[1])),
              ("student", "bench_student", dict(school_id=first_school, student_id=ctx.student_ids[0]))]
     for role, username, scope in users:
-        db.session.add(User(username=username, display_name=username, role=role, password_hash=pw,
-                            must_change_password=False, **scope))
+        user = User(username=username, display_name=username, role=role, password_hash=pw,
+                    must_change_password=False, **scope)
+        db.session.add(user)
+        ctx.users[role] = user
         ctx.logins.append((role, username, BENCH_PASSWORD))
     db.session.flush()
 
@@ -146,4 +166,10 @@ def build(schools: int, students: int, seed: int = 1, echo=print) -> BenchContex
             module.bench_step(ctx)
             ctx.timings[area] = time.perf_counter() - t
     db.session.commit()
+    # planner statistics, as a database in service has them (PostgreSQL's autovacuum, SQLite's
+    # PRAGMA optimize): without them both planners guess badly after a bulk load
+    t = time.perf_counter()
+    db.session.execute(text("ANALYZE"))
+    db.session.commit()
+    ctx.timings["analyze"] = time.perf_counter() - t
     return ctx

@@ -68,6 +68,8 @@ class Student(db.Model):
         db.Index("ix_students_school_mode_register", "school_id", "study_mode", "register_no"),
         db.Index("ix_students_mode_register_school", "study_mode", "register_no", "school_id"),
         db.Index("ix_students_mode_name_school", "study_mode", "name", "school_id"),
+        # counts per school, study mode and registration state (dashboards, 电子注册): index-only
+        db.Index("ix_students_school_mode_regstate", "school_id", "study_mode", "registration_state"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)

@@ -261,11 +261,18 @@ def classes():
     """Majors and classes of the schools in the jurisdiction (year of study computed)."""
     school_id = request.args.get("school_id", type=int)
     semester = service.current_semester()
-    return render_template("students/classes.html", majors=service.majors_for(current_user, school_id),
-                           classes=service.classes_for(current_user, school_id), semester=semester,
+    schools = _schools_in_scope() if current_user.role in AUTHORITY else []
+    # a jurisdiction of many schools lists its thousands of classes one school at a time
+    pick_school = not school_id and len(schools) > CLASSES_ALL_SCHOOLS_UP_TO
+    return render_template("students/classes.html",
+                           majors=[] if pick_school else service.majors_for(current_user, school_id),
+                           classes=[] if pick_school else service.classes_for(current_user, school_id),
+                           semester=semester, pick_school=pick_school,
                            year_of=lambda c: service.class_year(c, semester), school_id=school_id,
-                           schools=_schools_in_scope() if current_user.role in AUTHORITY else [],
-                           can_manage=current_user.role == "school_officer", form=EmptyForm())
+                           schools=schools, can_manage=current_user.role == "school_officer", form=EmptyForm())
+
+
+CLASSES_ALL_SCHOOLS_UP_TO = 20
 
 
 @bp.route("/majors/new", methods=["GET", "POST"])

@@ -11,10 +11,12 @@ TOKEN_RE = re.compile(r'"X-CSRFToken": "([^"]+)"|name="csrf_token" value="([^"]+
 
 
 class Client:
+    TIMEOUT = 60  # seconds
+
     def __init__(self, host: str, port: int):
         self.host, self.port = host, port
         self.cookies: dict[str, str] = {}
-        self.conn = http.client.HTTPConnection(host, port, timeout=120)
+        self.conn = http.client.HTTPConnection(host, port, timeout=self.TIMEOUT)
 
     def request(self, method: str, path: str, body: dict | None = None, headers: dict | None = None):
         hdrs = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
@@ -27,9 +29,9 @@ class Client:
         try:
             self.conn.request(method, path, body=data, headers=hdrs)
             resp = self.conn.getresponse()
-        except (http.client.HTTPException, OSError):
+        except (http.client.HTTPException, ConnectionError):  # a closed keep-alive: once more
             self.conn.close()
-            self.conn = http.client.HTTPConnection(self.host, self.port, timeout=120)
+            self.conn = http.client.HTTPConnection(self.host, self.port, timeout=self.TIMEOUT)
             self.conn.request(method, path, body=data, headers=hdrs)
             resp = self.conn.getresponse()
         payload = resp.read()

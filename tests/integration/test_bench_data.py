@@ -1,0 +1,47 @@
+"""The benchmark data generator at a tiny size: it runs, its rows are consistent, its
+audit chain verifies and its logins work (no timing here: tests/bench measures)."""
+from sqlalchemy import func, select
+
+from aid.applications.models import Application
+from aid.audit.service import verify_chain
+from aid.changes.models import StatusChange
+from aid.core.identity import parse_resident_id
+from aid.core.protected import cipher
+from aid.extensions import db
+from aid.hardship.models import HardshipApplication
+from aid.notices.models import Notice, NoticeItem
+from aid.ops.benchdata import BENCH_PASSWORD, build
+from aid.students.models import Student
+from tests.conftest import login_client
+
+
+def count(model, *where):
+    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def test_bench_data_at_tiny_size(ctx):
+    out = []
+    built = build(3, 60, seed=3, echo=out.append)
+    assert len(built.school_ids) == 3 and len(built.student_ids) == 60
+    assert {role for role, *_ in built.logins} == {"province_admin", "bureau_officer", "school_officer",
+                                                   "school_leader", "student"}
+    numbers = [cipher().decrypt(s.id_number_enc) for s in db.session.scalars(select(Student))]
+    assert len(set(numbers)) == 60 and all(parse_resident_id(n).number == n for n in numbers)
+    assert {"part_time", "full_time"} == set(db.session.scalars(select(Student.study_mode).distinct()))
+
+    assert 100 <= count(Application) <= 130  # about two per student
+    states = set(db.session.scalars(select(Application.state).distinct()))
+    assert {"draft", "submitted", "reviewed", "school_approved", "on_notice", "noticed", "bureau_approved",
+            "disbursed"} <= states
+    assert count(Application, Application.school_id != select(Student.school_id).where(
+        Student.id == Application.student_id).scalar_subquery()) == 0
+    assert count(HardshipApplication) > 0 and count(StatusChange) > 0
+    assert count(Notice) > 0 and count(NoticeItem) > 0
+
+    result = verify_chain()
+    assert result.ok, result.message
+    assert result.checked >= 1000
+
+    client = login_client(ctx, "bench_officer", BENCH_PASSWORD)
+    page = client.get("/applications/queue")
+    assert page.status_code == 200
