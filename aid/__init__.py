@@ -76,7 +76,23 @@ def create_app(config: type | dict | None = None) -> Flask:
     from aid.cli import register_cli
     register_cli(app)
     _configure_logging(app)
+    _recover_jobs(app)
     return app
+
+
+def _recover_jobs(app: Flask) -> None:
+    """A starting server process marks jobs whose process died as failed (aid/printing/jobs.py)."""
+    if not app.config.get("RECOVER_JOBS_ON_START", True):
+        return
+    from aid.printing.jobs import recover_stale_jobs
+
+    try:
+        with app.app_context():
+            marked = recover_stale_jobs()
+            if marked:
+                app.logger.warning("marked %d orphaned job(s) as failed", marked)
+    except Exception:  # a database that is not reachable yet must not stop the start  # noqa: BLE001
+        app.logger.warning("could not check for orphaned jobs", exc_info=True)
 
 
 def _configure_paths_and_keys(app: Flask) -> None:
