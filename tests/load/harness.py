@@ -104,7 +104,7 @@ class Instance:
 class Server:
     """gunicorn on 127.0.0.1 with N workers, access and error logs in the instance."""
 
-    def __init__(self, instance: Instance, workers: int = 2):
+    def __init__(self, instance: Instance, workers: int = 2, config: str | None = None, env: dict | None = None):
         self.instance = instance
         self.port = free_port()
         self.access_log = instance.logs / f"access-{self.port}.log"
@@ -112,9 +112,11 @@ class Server:
         cmd = ["timeout", "-s", "TERM", str(SERVER_LIFETIME_SECONDS), str(VENV_BIN / "gunicorn"),
                "-w", str(workers), "-b", f"127.0.0.1:{self.port}", "--timeout", "120", "--graceful-timeout", "5",
                "--access-logfile", str(self.access_log), "--error-logfile", str(self.error_log),
-               "--access-logformat", '%(h)s "%(r)s" %(s)s %(b)s', "--log-level", "info", "--capture-output",
-               "app:app"]
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=instance.env, start_new_session=True,
+               "--access-logformat", '%(h)s "%(r)s" %(s)s %(b)s', "--log-level", "info", "--capture-output"]
+        if config:
+            cmd += ["-c", config]
+        cmd.append("app:app")
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, env={**instance.env, **(env or {})}, start_new_session=True,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self._wait_ready(workers)
 
@@ -177,3 +179,30 @@ class Server:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+from tests.bench.client import Client  # noqa: E402
+
+
+class LiveClient(Client):
+    """The bench client, plus raw bodies (multipart uploads) and a status tally."""
+
+    def __init__(self, host: str, port: int):
+        super().__init__(host, port)
+        from collections import Counter
+
+        self.statuses = Counter()
+
+    def request(self, method, path, body=None, headers=None):
+        result = super().request(method, path, body, headers)
+        self.statuses[result[0]] += 1
+        return result
+
+    def post_raw(self, path: str, data: bytes, content_type: str, headers: dict | None = None):
+        hdrs = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()), "Content-Type": content_type}
+        hdrs.update(headers or {})
+        self.conn.request("POST", path, body=data, headers=hdrs)
+        resp = self.conn.getresponse()
+        payload = resp.read()
+        self.statuses[resp.status] += 1
+        return resp.status, payload, resp.headers
