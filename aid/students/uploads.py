@@ -110,6 +110,10 @@ def row_estimate(data: bytes) -> int:
         sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
     except Exception:
         return 0
+    except BaseException as exc:  # a Rust panic in calamine (pyo3 PanicException)
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise
+        return 0
     return max(0, sheet.height - 1)
 
 
