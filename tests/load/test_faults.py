@@ -176,6 +176,9 @@ def test_killing_the_worker_mid_import_writes_nothing_and_the_import_can_be_reru
 
 
 def test_killing_the_worker_mid_batch_lock_and_ledger_render(tmp_path):
+    # (checked by path: the shared editable install would otherwise find another checkout's funds)
+    if not (Path(__file__).resolve().parents[2] / "aid" / "funds" / "models.py").exists():
+        pytest.skip("the funds area (payment batches, ledgers) is not merged on this branch yet")
     pytest.importorskip("aid.funds.models", reason="the funds area (payment batches, ledgers) is not merged yet")
     pytest.skip("written by the lead with the funds merge: kill during a batch lock and a ledger render "
                 "(see docs/reliability.md, 'Left for the funds merge')")
