@@ -174,6 +174,11 @@ class Server:
                 counts[int(m.group(1))] = counts.get(int(m.group(1)), 0) + 1
         return counts
 
+    def leaked(self, numbers) -> list[str]:
+        """The numbers that occur in the server's access or error log."""
+        text = "\n".join(p.read_text(errors="replace") for p in (self.access_log, self.error_log) if p.exists())
+        return sorted(n for n in numbers if n and n in text)
+
     def __enter__(self):
         return self
 

@@ -120,7 +120,7 @@ def test_killing_the_worker_mid_import_writes_nothing_and_the_import_can_be_reru
         instance = Instance(tmp_path, url)
         world = instance.prepare(worlds.plain_world)
         school, class_name = world["school_code"], world["class_name"]
-        data, _ids, _cards = rosters.roster(ROWS, class_name)
+        data, ids, cards = rosters.roster(ROWS, class_name)
         dbr = Db(instance)
         try:
             before = _students(dbr, school)
@@ -169,6 +169,7 @@ def test_killing_the_worker_mid_import_writes_nothing_and_the_import_can_be_reru
                 assert not [s for s in client.statuses if s >= 500], client.statuses
                 server.stop()
                 assert not [s for s in server.statuses() if s >= 500], server.statuses()
+                assert not server.leaked(ids + cards), "full ID or card numbers in the server logs"
             verify = instance.flask("audit", "verify", check=False)
             assert verify.returncode == 0, verify.stdout + verify.stderr
         finally:

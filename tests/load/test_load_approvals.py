@@ -79,6 +79,21 @@ def _drive(port: int, username: str, seed: int, stop_at: float, out: list, error
     out.append(client)
 
 
+def _numbers(instance) -> set[str]:
+    from aid.extensions import db
+    from aid.students.models import Student
+    from aid.students.personal import reveal
+
+    app = instance.app()
+    with app.app_context():
+        students = db.session.execute(select(Student)).scalars().all()
+        found = {reveal(s, "id_number") for s in students} | {reveal(s, "aid_card") for s in students if s.aid_card_enc}
+        db.session.remove()
+        db.engine.dispose()
+    assert len(found) > 300
+    return found
+
+
 def _check_chains(app_state: dict[int, str], steps: list) -> list[str]:
     """Each application's steps, in order, form a legal path from draft to its state."""
     from aid.applications.workflow import APPLICATION_WORKFLOW
@@ -124,6 +139,8 @@ def test_twenty_clients_on_overlapping_queues_leave_consistent_state(tmp_path):
             server.stop()
             logged = server.statuses()
             error_log = server.error_log.read_text(errors="replace")
+            leaked = server.leaked(_numbers(instance))
+        assert not leaked, "full ID or card numbers in the server logs"
         assert not errors, errors
         statuses = sum((c.statuses for c in clients), Counter())
         requests = sum(statuses.values())
