@@ -31,6 +31,10 @@ def area_module(area: str, name: str):
     import importlib.util
 
     full = f"aid.{area}.{name}"
+    # only this checkout's areas: an editable install's import finder could otherwise
+    # supply an area of another checkout that this one does not have
+    if not (Path(__file__).resolve().parent / area).is_dir():
+        return None
     if importlib.util.find_spec(full) is None:
         return None
     return importlib.import_module(full)
