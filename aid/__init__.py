@@ -72,6 +72,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     init_security(app)
     init_templating(app)
     init_timing(app)
+    _bound_int_urls(app)
     for area in AREAS:
         views = area_module(area, "views")
         if views is not None:
@@ -82,6 +83,18 @@ def create_app(config: type | dict | None = None) -> Flask:
     _configure_logging(app)
     _recover_jobs(app)
     return app
+
+
+def _bound_int_urls(app: Flask) -> None:
+    """`<int:…>` in URLs matches only what fits a database integer: a longer number (an ID
+    number typed into a URL, say) is a 404, not a database error on PostgreSQL."""
+    from werkzeug.routing import IntegerConverter
+
+    class DatabaseInteger(IntegerConverter):
+        def __init__(self, url_map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):
+            super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+    app.url_map.converters["int"] = DatabaseInteger
 
 
 def _recover_jobs(app: Flask) -> None:

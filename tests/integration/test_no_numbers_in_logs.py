@@ -108,3 +108,12 @@ def test_a_full_cycle_logs_no_full_id_or_card_and_no_url_carries_one(world, clie
     url_leaks = sorted({u for u in urls for n in numbers if n in unquote(u) and typed not in u})
     assert not url_leaks, url_leaks[:5]
     assert len(set(urls)) > 100  # the crawl really looked at the app's links
+
+
+def test_an_over_long_number_in_a_url_is_a_404_not_a_database_error(world, client, auth):
+    """Found on PostgreSQL: /students/<an 18-digit ID> overflowed the integer column (a 500,
+    with the number in the error log)."""
+    auth.login(world.user("school_officer").username)
+    for path in ("/students/350102200805171777", "/students/2147483648", "/applications/99999999999/form.pdf"):
+        assert client.get(path).status_code == 404
+    assert client.get("/students/2147483647").status_code == 404  # the largest id that fits: looked up, not found
