@@ -32,6 +32,10 @@ def area_module(area: str, name: str):
     import importlib.util
 
     full = f"aid.{area}.{name}"
+    # only this checkout's areas: an editable install's import finder could otherwise
+    # supply an area of another checkout that this one does not have
+    if not (Path(__file__).resolve().parent / area).is_dir():
+        return None
     if importlib.util.find_spec(full) is None:
         return None
     return importlib.import_module(full)
@@ -69,6 +73,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     init_security(app)
     init_templating(app)
     init_timing(app)
+    _bound_int_urls(app)
     for area in AREAS:
         views = area_module(area, "views")
         if views is not None:
@@ -77,7 +82,35 @@ def create_app(config: type | dict | None = None) -> Flask:
     from aid.cli import register_cli
     register_cli(app)
     _configure_logging(app)
+    _recover_jobs(app)
     return app
+
+
+def _bound_int_urls(app: Flask) -> None:
+    """`<int:…>` in URLs matches only what fits a database integer: a longer number (an ID
+    number typed into a URL, say) is a 404, not a database error on PostgreSQL."""
+    from werkzeug.routing import IntegerConverter
+
+    class DatabaseInteger(IntegerConverter):
+        def __init__(self, url_map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):
+            super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+    app.url_map.converters["int"] = DatabaseInteger
+
+
+def _recover_jobs(app: Flask) -> None:
+    """A starting server process marks jobs whose process died as failed (aid/printing/jobs.py)."""
+    if not app.config.get("RECOVER_JOBS_ON_START", True):
+        return
+    from aid.printing.jobs import recover_stale_jobs
+
+    try:
+        with app.app_context():
+            marked = recover_stale_jobs()
+            if marked:
+                app.logger.warning("marked %d orphaned job(s) as failed", marked)
+    except Exception:  # a database that is not reachable yet must not stop the start  # noqa: BLE001
+        app.logger.warning("could not check for orphaned jobs", exc_info=True)
 
 
 def _configure_paths_and_keys(app: Flask) -> None:

@@ -81,9 +81,9 @@ def authenticate(username: str, password: str) -> User:
         minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
         raise AuthError(f"账户已被锁定，请在{minutes}分钟后再试，或联系管理员解锁")
     if not check_password(user, password):
-        user.failed_logins += 1
+        failures = _count_failure(user)
         max_failures = get_setting("login_max_failures")
-        if user.failed_logins >= max_failures:
+        if failures >= max_failures:
             user.locked_until = now + timedelta(minutes=get_setting("login_lock_minutes"))
             user.failed_logins = 0
             record("lockout", user, user=user, summary=f"连续{max_failures}次登录失败，账户锁定")
@@ -91,7 +91,7 @@ def authenticate(username: str, password: str) -> User:
             raise AuthError(f"连续{max_failures}次密码错误，账户已锁定{get_setting('login_lock_minutes')}分钟")
         record("login_failed", user, user=user, summary="密码错误")
         db.session.commit()
-        left = max_failures - user.failed_logins
+        left = max_failures - failures
         raise AuthError(f"{generic}（再错{left}次将锁定账户）")
     if not user.active:
         raise AuthError("账户已停用，请联系管理员")
@@ -99,6 +99,16 @@ def authenticate(username: str, password: str) -> User:
     user.locked_until = None
     user.last_login_at = now
     return user
+
+
+def _count_failure(user: User) -> int:
+    """Add one failure in the database itself (an atomic UPDATE, not read-modify-write), so
+    that concurrent wrong passwords on several server processes all count; the row stays
+    locked until the commit, so the next attempt sees this one."""
+    db.session.execute(update(User).where(User.id == user.id)
+                       .values(failed_logins=User.failed_logins + 1).execution_options(synchronize_session=False))
+    db.session.refresh(user, ["failed_logins", "locked_until"])
+    return user.failed_logins
 
 
 _DUMMY_HASH = None

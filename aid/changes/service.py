@@ -551,9 +551,10 @@ def payments_after_change(change: StatusChange) -> list:
     """
     if change.kind not in HOLD_KINDS or change.state != "approved":
         return []
-    try:
-        from aid.funds import models as funds_models
-    except ImportError:
+    from aid import area_module
+
+    funds_models = area_module("funds", "models")  # (only this checkout's funds area)
+    if funds_models is None:
         return []
     line = getattr(funds_models, "PaymentLine", None)
     if line is None or not hasattr(line, "student_id") or not hasattr(line, "period_start"):

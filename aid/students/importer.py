@@ -132,12 +132,25 @@ def read_rows(data: bytes):
         sheet = book.get_sheet_by_index(0)
     except Exception:  # calamine raises several error types for broken files
         raise ImportFileError("文件已损坏或受密码保护，无法读取，请重新保存为 .xlsx 后再导入") from None
+    except BaseException as exc:  # ... and a Rust panic is a BaseException (pyo3 PanicException)
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise
+        raise ImportFileError("文件已损坏，无法读取，请重新保存为 .xlsx 后再导入") from None
     if sheet.total_height and sheet.total_height > MAX_ROWS + 1:
         raise ImportFileError(f"数据超过{MAX_ROWS}行，请拆分后分批导入")
-    for n, row in enumerate(sheet.iter_rows()):
-        if n > MAX_ROWS:
-            raise ImportFileError(f"数据超过{MAX_ROWS}行，请拆分后分批导入")
-        yield list(row[:MAX_COLUMNS])
+    if sheet.start is None:  # no cell at all (calamine's iter_rows panics on such a sheet)
+        return
+    try:
+        for n, row in enumerate(sheet.iter_rows()):
+            if n > MAX_ROWS:
+                raise ImportFileError(f"数据超过{MAX_ROWS}行，请拆分后分批导入")
+            yield list(row[:MAX_COLUMNS])
+    except ImportFileError:
+        raise
+    except BaseException as exc:  # a Rust panic in calamine is a BaseException (pyo3 PanicException)
+        if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+            raise
+        raise ImportFileError("文件已损坏，无法读取，请重新保存为 .xlsx 后再导入") from None
 
 
 def column_letter(index: int) -> str:

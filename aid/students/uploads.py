@@ -7,6 +7,7 @@ token; a sidecar JSON ties the token to the user and school that uploaded it.
 from __future__ import annotations
 
 import json
+import os
 import re
 import secrets
 import threading
@@ -17,6 +18,7 @@ from pathlib import Path
 from flask import current_app
 
 from aid.extensions import db
+from aid.printing.jobs import claim, fail_if_orphaned
 from aid.printing.models import Job
 from aid.students import importer
 
@@ -44,10 +46,18 @@ def save_upload(user, school_id: int, data: bytes, filename: str) -> str:
     _purge_old()
     token = secrets.token_urlsafe(24)
     xlsx, meta, _ = _paths(token)
-    xlsx.write_bytes(data)
-    meta.write_text(json.dumps({"user_id": user.id, "school_id": school_id, "filename": filename[:200],
-                                "uploaded": time.time()}, ensure_ascii=False))
+    _write_atomic(xlsx, data)
+    _write_atomic(meta, json.dumps({"user_id": user.id, "school_id": school_id, "filename": filename[:200],
+                                    "uploaded": time.time()}, ensure_ascii=False).encode())
     return token
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    """Write under a temporary name and rename, so a killed process never leaves a half file
+    under the real name."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
 
 
 def load_upload(user, token: str | None) -> tuple[dict, bytes]:
@@ -64,11 +74,11 @@ def load_upload(user, token: str | None) -> tuple[dict, bytes]:
 
 def save_preview(token: str, analysis: importer.Analysis) -> None:
     _, _, preview = _paths(token)
-    preview.write_text(json.dumps({
+    _write_atomic(preview, json.dumps({
         "total": analysis.total, "counts": analysis.counts, "columns": analysis.columns,
         "ignored": analysis.ignored, "problems": [asdict(p) for p in analysis.problems],
         "notes": [asdict(p) for p in analysis.notes],
-    }, ensure_ascii=False))
+    }, ensure_ascii=False).encode())
 
 
 def load_preview(token: str) -> dict | None:
@@ -85,8 +95,11 @@ def discard(token: str) -> None:
 def _purge_old() -> None:
     cutoff = time.time() - MAX_AGE_SECONDS
     for p in _dir().glob("*"):
-        if p.stat().st_mtime < cutoff:
-            p.unlink(missing_ok=True)
+        try:
+            if p.stat().st_mtime < cutoff:
+                p.unlink(missing_ok=True)
+        except FileNotFoundError:  # renamed or removed by another request meanwhile
+            pass
 
 
 def row_estimate(data: bytes) -> int:
@@ -97,16 +110,28 @@ def row_estimate(data: bytes) -> int:
         sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
     except Exception:
         return 0
+    except BaseException as exc:  # a Rust panic in calamine (pyo3 PanicException)
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise
+        return 0
     return max(0, sheet.height - 1)
 
 
 # ---------------------------------------------------------------- background jobs
+
+def job_checked(job: Job | None) -> Job | None:
+    """The job, marked failed first when the process that ran it is gone."""
+    if job is not None and fail_if_orphaned(job):
+        db.session.commit()
+    return job
+
 
 def start_job(user, token: str, phase: str, total: int) -> int:
     """A job that previews (validates) or writes an upload; runs in a thread with its own
     app context (inline when JOBS_INLINE is set, for tests)."""
     job = Job(kind=f"student_import_{phase}", school_id=user.school_id, created_by=user.id, status="queued",
               total=total, params=json.dumps({"token": token, "phase": phase}))
+    claim(job, "queued")  # this process will run it (a thread); if it dies, the job is failed
     db.session.add(job)
     db.session.flush()
     job_id = job.id
@@ -126,7 +151,7 @@ def run_job(app, job_id: int) -> None:
         job = db.session.get(Job, job_id)
         params = json.loads(job.params)
         user = db.session.get(User, job.created_by)
-        job.status = "running"
+        claim(job)
         db.session.commit()
 
         def progress(n):

@@ -437,9 +437,9 @@ def import_template():
 
 
 def _job_for(token) -> Job | None:
-    return db.session.execute(scope(select(Job), Job).where(
+    return uploads.job_checked(db.session.execute(scope(select(Job), Job).where(
         Job.created_by == current_user.id, Job.kind.like("student_import_%"),
-        Job.params.contains(token)).order_by(Job.id.desc()).limit(1)).scalar_one_or_none()
+        Job.params.contains(token)).order_by(Job.id.desc()).limit(1)).scalar_one_or_none())
 
 
 @bp.route("/import/preview")
@@ -534,6 +534,7 @@ def import_job(job_id):
     job = get_scoped_or_404(Job, job_id)
     if job.created_by != current_user.id or not job.kind.startswith("student_import_"):
         abort(404)
+    uploads.job_checked(job)
     finished = job.status in ("done", "failed")
     if not is_htmx():
         return render_template("students/import_job.html", job=job, result=_job_result(job))

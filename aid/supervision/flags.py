@@ -410,4 +410,4 @@ def flag_counts(user) -> list[tuple[RedFlag, FlagCount | None]]:
 
 def key_digest(key: str) -> str:
     """A short, URL-safe id for a row key (element ids in the page)."""
-    return hashlib.sha1(key.encode()).hexdigest()[:12]
+    return hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()[:12]  # an element id, not a secret
