@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from aid.audit.service import client_ip, record
+from aid.audit.service import client_ip, lock_chain_head, record
 from aid.extensions import db
 from aid.scoping import in_jurisdiction
 from aid.timeutil import utcnow
@@ -85,6 +85,11 @@ def apply_transition(workflow: Workflow, item, action: str, user, *, reason: str
         raise TransitionError(f"您的角色不能执行“{t.label}”")
     if not in_jurisdiction(school_id if school_id is not None else item.school_id, user):
         raise TransitionError("该记录不在您的管辖范围内")
+    # Serialise with concurrent writers, then decide on the committed state and
+    # version (another request may have moved the item since it was loaded).
+    lock_chain_head()
+    if item in db.session and not db.session.is_modified(item):
+        db.session.refresh(item)
     if expected_version is not None and getattr(item, "version", None) != expected_version:
         raise TransitionError("该记录已被他人处理，请刷新后重试")
     if item.state not in t.sources:

@@ -43,6 +43,17 @@ def _digest(prev_hash: str, ev: AuditEvent) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
+def lock_chain_head() -> AuditChainHead | None:
+    """Lock the chain head before the caller's pending changes are flushed: every
+    writer takes the head first and row locks after, so concurrent transactions
+    cannot deadlock on (row, head) in opposite orders, and writes are serialised
+    (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises them)."""
+    with db.session.no_autoflush:
+        return db.session.execute(
+            select(AuditChainHead).where(AuditChainHead.id == 1).with_for_update()
+        ).scalar_one_or_none()
+
+
 def record(action: str, obj=None, *, before=None, after=None, summary: str = "",
            user=None, school_id: int | None = None, object_type: str | None = None,
            object_id: int | None = None) -> AuditEvent:
@@ -54,12 +65,11 @@ def record(action: str, obj=None, *, before=None, after=None, summary: str = "",
         object_id = object_id if object_id is not None else obj.id
         if school_id is None:
             school_id = getattr(obj, "school_id", None)
-    head = db.session.execute(
-        select(AuditChainHead).where(AuditChainHead.id == 1).with_for_update()
-    ).scalar_one_or_none()
+    head = lock_chain_head()
     if head is None:
         head = AuditChainHead(id=1, seq=0, hash=GENESIS)
         db.session.add(head)
+        db.session.flush([head])  # the first event ever: make the head visible to the next lookup
     ev = AuditEvent(
         seq=head.seq + 1, at=utcnow(),
         user_id=getattr(user, "id", None), username=getattr(user, "username", "") or "",
@@ -83,12 +93,11 @@ def append_many(events, chunk: int = 5000) -> int:
 
     from sqlalchemy import insert
 
-    head = db.session.execute(
-        select(AuditChainHead).where(AuditChainHead.id == 1).with_for_update()
-    ).scalar_one_or_none()
+    head = lock_chain_head()
     if head is None:
         head = AuditChainHead(id=1, seq=0, hash=GENESIS)
         db.session.add(head)
+        db.session.flush([head])  # the first event ever: make the head visible to the next lookup
     seq, prev, rows, total = head.seq, head.hash, [], 0
     for event in events:
         seq += 1
