@@ -33,7 +33,7 @@ def client_redirect(url: str, status: int = 200) -> Response:
 
 
 def add_trigger(resp: Response, event: str, detail=None) -> Response:
-    """Merge an event into HX-Trigger. json.dumps escapes non-ASCII as \\uXXXX,
+    """Merge an event into HX-Trigger. json.dumps escapes every non-ASCII character (ensure_ascii),
     which keeps the header valid for a real WSGI server."""
     existing = resp.headers.get("HX-Trigger")
     events = json.loads(existing) if existing and existing.startswith("{") else ({existing: None} if existing else {})
