@@ -66,18 +66,8 @@ def save_major(actor, school_id: int, major: Major | None, data: dict) -> Major:
         dup = dup.where(Major.id != major.id)
     if db.session.scalar(dup):
         raise RegisterError(f"专业代码 {data['code']} 已存在", {"code": [f"专业代码 {data['code']} 已存在"]})
-    before = major.audit_view() if major else {}
-    if major is None:
-        major = Major(school_id=school_id, **data)
-        db.session.add(major)
-    else:
-        for k, v in data.items():
-            setattr(major, k, v)
-    db.session.flush()
-    b, a = diff(before, major.audit_view())
-    record("create" if not before else "update", major, user=actor, before=b, after=a,
-           summary=f"{'新建' if not before else '修改'}专业 {major.code} {major.name}")
-    return major
+    return _create_or_update(actor, Major, major, school_id, data,
+                             lambda m: f"专业 {m.code} {m.name}")
 
 
 def delete_major(actor, major: Major) -> None:
@@ -102,18 +92,23 @@ def save_class(actor, school_id: int, cls: SchoolClass | None, data: dict) -> Sc
             select(func.count()).select_from(Student).where(Student.class_id == cls.id)):
         raise RegisterError("班级已有学生，不能修改学习形式",
                             {"study_mode": ["班级已有学生，不能修改学习形式；请逐个办理学习形式变更"]})
-    before = cls.audit_view() if cls else {}
-    if cls is None:
-        cls = SchoolClass(school_id=school_id, **data)
-        db.session.add(cls)
+    return _create_or_update(actor, SchoolClass, cls, school_id, data, lambda c: f"班级 {c.name}")
+
+
+def _create_or_update(actor, model, obj, school_id: int, data: dict, describe):
+    """Create or update a school-owned record and audit only the fields that changed."""
+    before = obj.audit_view() if obj else {}
+    if obj is None:
+        obj = model(school_id=school_id, **data)
+        db.session.add(obj)
     else:
         for k, v in data.items():
-            setattr(cls, k, v)
+            setattr(obj, k, v)
     db.session.flush()
-    b, a = diff(before, cls.audit_view())
-    record("create" if not before else "update", cls, user=actor, before=b, after=a,
-           summary=f"{'新建' if not before else '修改'}班级 {cls.name}")
-    return cls
+    b, a = diff(before, obj.audit_view())
+    record("create" if not before else "update", obj, user=actor, before=b, after=a,
+           summary=f"{'新建' if not before else '修改'}{describe(obj)}")
+    return obj
 
 
 def delete_class(actor, cls: SchoolClass) -> None:
