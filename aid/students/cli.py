@@ -1,4 +1,5 @@
-"""`flask --app app students import FILE --school CODE [--dry-run]`."""
+"""`flask --app app students import FILE --school CODE [--dry-run]`;
+`flask --app app students tallies [--compact | --rebuild]`."""
 from __future__ import annotations
 
 import sys
@@ -60,3 +61,26 @@ def register(app: Flask) -> None:
             raise
         click.echo(f"已导入 {written} 名学生（全日制 {analysis.counts['full_time']}，"
                    f"非全日制 {analysis.counts['part_time']}）。", err=True)
+
+    @students_group.command("tallies")
+    @click.option("--compact", is_flag=True, help="Fold the tallies into one row per key (schedule it on PostgreSQL).")
+    @click.option("--rebuild", is_flag=True, help="Recount the tallies from the students table.")
+    @with_appcontext
+    def tallies_command(compact: bool, rebuild: bool):
+        """Check the student tallies against the students table (exit 1 when they differ);
+        --compact folds PostgreSQL's appended rows, --rebuild recounts them."""
+        from aid.extensions import db
+        from aid.students import tallies
+
+        if rebuild:
+            click.echo(f"已重新统计：{tallies.rebuild()} 组", err=True)
+        if compact:
+            click.echo(f"已合并：剩余 {tallies.compact()} 行", err=True)
+        db.session.commit()
+        differences = tallies.check()
+        for key, tally, actual in differences:
+            click.echo(f"{'/'.join(map(str, key))}\t统计 {tally}\t实际 {actual}")
+        if differences:
+            click.echo(f"{len(differences)} 组统计与学生表不一致；可用 --rebuild 重新统计。", err=True)
+            sys.exit(1)
+        click.echo("学生统计与学生表一致。", err=True)

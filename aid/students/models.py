@@ -60,6 +60,20 @@ class SchoolClass(db.Model):
                 "programme_years": self.programme_years, "study_mode": self.study_mode}
 
 
+class StudentTally(db.Model):
+    """Students per school, study mode, status and registration state, kept by database
+    triggers (migration 0014; aid/students/tallies.py reads them). Always read as SUM(n)
+    per key: on PostgreSQL the triggers append +1/-1 rows until they are compacted."""
+    __tablename__ = "student_tallies"
+    __table_args__ = (db.Index("ix_student_tallies_key", "school_id", "study_mode", "status", "registration_state"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int]
+    study_mode: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(8))
+    registration_state: Mapped[str] = mapped_column(String(16))
+    n: Mapped[int]
+
+
 class Student(db.Model):
     __tablename__ = "students"
     __table_args__ = (

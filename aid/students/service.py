@@ -502,17 +502,17 @@ def transition_many(actor, student_ids: list[int], action: str, reason: str = ""
 
 
 def registration_by_school(user) -> list[dict]:
-    """Per school in the jurisdiction: counts per registration state and study mode."""
+    """Per school in the jurisdiction: counts per registration state and study mode
+    (from the trigger-kept tallies: the province's table sums a few thousand rows)."""
     from aid.org.models import School
+    from aid.students import tallies
 
-    stmt = scope(select(Student.school_id, Student.study_mode, Student.registration_state, func.count())
-                 .group_by(Student.school_id, Student.study_mode, Student.registration_state), Student, user)
     schools = {s.id: s for s in db.session.execute(
         select(School).where(School.id.in_(school_ids_select(user))).order_by(School.code)).scalars()}
     table: dict[int, dict] = {sid: {"school": s, "full_time": {}, "part_time": {}} for sid, s in schools.items()}
-    for school_id, mode, state, n in db.session.execute(stmt).all():
-        if school_id in table:
-            table[school_id][mode][state] = n
+    for school_id, mode, state, n in tallies.counts(user, "school_id", "study_mode", "registration_state"):
+        if school_id in table and mode in table[school_id]:
+            table[school_id][mode][state] = int(n)
     return list(table.values())
 
 
