@@ -32,3 +32,14 @@ def configure_engine(engine: Engine) -> None:
             conn.exec_driver_sql("BEGIN")
         else:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def mostly_true(condition):
+    """Tell SQLite's planner that `condition` holds for most rows (its `likely()`), so it
+    drives the query from a more selective index instead of this condition's own; other
+    databases get the plain condition (PostgreSQL's statistics already say so)."""
+    from sqlalchemy import func
+
+    from aid.extensions import db
+
+    return func.likely(condition) if db.engine.dialect.name == "sqlite" else condition

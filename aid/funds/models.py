@@ -140,6 +140,8 @@ class PaymentLine(db.Model):
               sqlite_where=text("status NOT IN ('failed', 'cancelled')"),
               postgresql_where=text("status NOT IN ('failed', 'cancelled')")),
         Index("ix_payment_lines_batch", "batch_id", "serial"),
+        # the settlement roll-up per programme and period over a province: index-only
+        Index("ix_payment_lines_rollup", "programme_id", "period", "school_id", "status", "student_id", "amount_fen"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("payment_batches.id"))

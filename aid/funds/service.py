@@ -14,6 +14,7 @@ from datetime import date
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from aid.applications.models import Application
@@ -522,30 +523,38 @@ def recovery_lines(lines: list[PaymentLine]) -> list[tuple[PaymentLine, str]]:
 
 
 def recovery_list(user, limit: int = 1000) -> list[tuple[PaymentLine, str]]:
-    """Recovery candidates in the user's jurisdiction without loading every paid line:
-    per school and period, the paid students are asked for holds and only the held
-    ones' lines are loaded."""
+    """Recovery candidates in the user's jurisdiction without looking at every paid line:
+    only students who can be held at all (hold_candidates_select: a few thousand in a
+    province) are looked up, per school and period, and only the held ones' lines loaded."""
+    from aid.changes.holds import hold_candidates_select
+    from aid.database import mostly_true
     from aid.scoping import scope
 
-    paid = PaymentLine.status == "paid"
-    groups = db.session.execute(scope(select(PaymentLine.school_id, PaymentLine.period).where(paid).distinct(),
-                                      PaymentLine, user)).all()
-    result: list[tuple[PaymentLine, str]] = []
-    for school_id, key in sorted(groups):
+    keys = db.session.execute(scope(
+        select(PaymentLine.id, PaymentLine.school_id, PaymentLine.period, PaymentLine.student_id)
+        .where(mostly_true(PaymentLine.status == "paid"), PaymentLine.student_id.in_(hold_candidates_select())),
+        PaymentLine, user)).all()
+    groups: dict[tuple[int, str], list] = {}
+    for row in keys:
+        groups.setdefault((row.school_id, row.period), []).append(row)
+    reasons: dict[int, str] = {}
+    for (school_id, key), rows in sorted(groups.items()):
         try:
             start = parse_period(key).start_date
         except InvalidValue:
             continue
-        where = (paid, PaymentLine.school_id == school_id, PaymentLine.period == key)
-        ids = db.session.execute(select(PaymentLine.student_id).where(*where).distinct()).scalars().all()
-        holds = student_holds(sorted(ids), start, school_id)
-        held = sorted(holds)
-        for i in range(0, len(held), 900):
-            lines = db.session.execute(select(PaymentLine).where(*where, PaymentLine.student_id.in_(held[i:i + 900]))
-                                       .order_by(PaymentLine.id)).scalars()
-            result.extend((line, holds[line.student_id]) for line in lines)
-        if len(result) >= limit:
+        holds = student_holds(sorted({r.student_id for r in rows}), start, school_id)
+        reasons.update((r.id, holds[r.student_id]) for r in rows if r.student_id in holds)
+        if len(reasons) >= limit:
             break
+    ids = sorted(reasons)
+    lines = {}
+    for i in range(0, len(ids), 900):
+        lines.update((ln.id, ln) for ln in db.session.execute(
+            select(PaymentLine).where(PaymentLine.id.in_(ids[i:i + 900])).options(
+                selectinload(PaymentLine.student), selectinload(PaymentLine.programme),
+                selectinload(PaymentLine.batch).selectinload(PaymentBatch.school))).scalars())
+    result = sorted(((lines[i], reasons[i]) for i in ids), key=lambda p: (p[0].school_id, p[0].period, p[0].id))
     return result[:limit]
 
 

@@ -27,7 +27,7 @@ from aid.funds.ledger import document_html
 from aid.printing.service import html_to_pdf, store_document
 from aid.programmes.semesters import Semester
 from aid.scoping import in_jurisdiction
-from aid.students.models import Student
+from aid.students.models import StudentTally
 from aid.timeutil import utcnow
 
 
@@ -67,9 +67,8 @@ def figures_for(school_ids: list[int], programme_id: int, semester: Semester) ->
         result[sid].allocated_fen = int(total or 0)
     line_filter = and_(PaymentLine.school_id.in_(school_ids), PaymentLine.programme_id == programme_id,
                        PaymentLine.period.in_(keys))
-    for sid, status, total, students in db.session.execute(
-            select(PaymentLine.school_id, PaymentLine.status, func.sum(PaymentLine.amount_fen),
-                   func.count(func.distinct(PaymentLine.student_id)))
+    for sid, status, total in db.session.execute(
+            select(PaymentLine.school_id, PaymentLine.status, func.sum(PaymentLine.amount_fen))
             .where(line_filter).group_by(PaymentLine.school_id, PaymentLine.status)):
         f = result[sid]
         if status in ("paid", "waived", "recovered"):
@@ -89,10 +88,9 @@ def figures_for(school_ids: list[int], programme_id: int, semester: Semester) ->
             .where(line_filter, PaymentLine.status.in_(("paid", "waived", "recovered")))
             .group_by(PaymentLine.school_id)):
         result[sid].students_aided = int(students)
-    for sid, count in db.session.execute(
-            select(Student.school_id, func.count()).where(Student.school_id.in_(school_ids),
-                                                          Student.study_mode == "full_time",
-                                                          Student.status == "在籍").group_by(Student.school_id)):
+    registered = select(StudentTally.school_id, func.sum(StudentTally.n)).where(
+        StudentTally.school_id.in_(school_ids), StudentTally.study_mode == "full_time", StudentTally.status == "在籍")
+    for sid, count in db.session.execute(registered.group_by(StudentTally.school_id)):
         result[sid].students_registered = int(count)
     return result
 

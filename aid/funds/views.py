@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from aid.access import AUTHORITY, SCHOOL, STAFF, roles
 from aid.extensions import db
@@ -28,6 +29,7 @@ from aid.timeutil import local_today
 
 bp = Blueprint("funds", __name__, url_prefix="/funds")
 LINES_PER_PAGE = 200
+LIST_PAGE = 50  # rows per page of the allocation, batch and recovery lists
 MAX_UPLOAD = 5 * 1024 * 1024
 
 register_nav("funds.batches", "资金发放", STAFF)
@@ -86,6 +88,16 @@ def _int_arg(name: str) -> int | None:
     return int(value) if value.isdigit() else None
 
 
+def _page() -> int:
+    return max(_int_arg("page") or 1, 1)
+
+
+def _paged(stmt, page: int, size: int = LIST_PAGE) -> tuple[list, bool]:
+    """One page of rows and whether another follows (one row more is read, no count)."""
+    rows = db.session.execute(stmt.limit(size + 1).offset((page - 1) * size)).scalars().all()
+    return rows[:size], len(rows) > size
+
+
 # --- allocations --------------------------------------------------------------------
 
 @bp.route("/allocations")
@@ -94,12 +106,15 @@ def allocations():
     """Allocations in the jurisdiction, newest first, filterable by semester."""
     semester = request.args.get("semester", "")
     stmt = scoped_select(Allocation).order_by(Allocation.doc_date.desc(), Allocation.id.desc())
+    total_stmt = scope(select(func.coalesce(func.sum(Allocation.amount_fen), 0)), Allocation)
     if semester:
         stmt = stmt.where(Allocation.semester == semester)
-    rows = db.session.execute(stmt.limit(500)).scalars().all()
-    total = sum(a.amount_fen for a in rows)
-    return render_htmx("funds/allocations.html", allocations=rows, total=total, semester=semester,
-                       semesters=_semester_choices(), sources=FUND_SOURCES)
+        total_stmt = total_stmt.where(Allocation.semester == semester)
+    page = _page()
+    rows, has_next = _paged(stmt.options(selectinload(Allocation.school), selectinload(Allocation.programme)), page)
+    return render_htmx("funds/allocations.html", allocations=rows, total=db.session.scalar(total_stmt),
+                       semester=semester, semesters=_semester_choices(), sources=FUND_SOURCES,
+                       page=page, has_next=has_next)
 
 
 @bp.route("/allocations/new", methods=["GET", "POST"])
@@ -151,9 +166,11 @@ def batches():
         stmt = stmt.where(PaymentBatch.state == state)
     if programme_id:
         stmt = stmt.where(PaymentBatch.programme_id == programme_id)
-    rows = db.session.execute(stmt.limit(300)).scalars().all()
+    page = _page()
+    rows, has_next = _paged(stmt.options(selectinload(PaymentBatch.school), selectinload(PaymentBatch.programme)),
+                            page)
     return render_htmx("funds/batches.html", batches=rows, states=BATCH_STATES, state=state,
-                       programmes=_programmes(), programme_id=programme_id)
+                       programmes=_programmes(), programme_id=programme_id, page=page, has_next=has_next)
 
 
 @bp.route("/batches/new", methods=["GET", "POST"])
@@ -463,10 +480,13 @@ def settlement_statement(settlement_id):
 @roles(STAFF)
 def recovery():
     """Payments made for periods after an approved withdrawal or suspension."""
-    rows = service.recovery_list(current_user)
+    page = _page()
+    rows = service.recovery_list(current_user, limit=page * LIST_PAGE + 1)[(page - 1) * LIST_PAGE:]
     recovered = db.session.execute(scoped_select(PaymentLine).where(PaymentLine.status == "recovered")
+                                   .options(selectinload(PaymentLine.student), selectinload(PaymentLine.programme))
                                    .order_by(PaymentLine.recovered_at.desc()).limit(200)).scalars().all()
-    return render_htmx("funds/recovery.html", rows=rows, recovered=recovered, form=RecoveryForm())
+    return render_htmx("funds/recovery.html", rows=rows[:LIST_PAGE], has_next=len(rows) > LIST_PAGE, page=page,
+                       recovered=recovered, form=RecoveryForm())
 
 
 @bp.route("/recovery/<int:line_id>", methods=["POST"])

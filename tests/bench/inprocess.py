@@ -36,8 +36,12 @@ def sample() -> dict:
     officer = _user("bench_officer")
     student = db.session.execute(select(Student).where(Student.school_id == officer.school_id)
                                  .order_by(Student.id).offset(100).limit(1)).scalar_one()
+    from aid.funds.models import PaymentBatch
+
+    batch_id = db.session.scalar(select(PaymentBatch.id).where(PaymentBatch.school_id == officer.school_id)
+                                 .order_by(PaymentBatch.line_count.desc()).limit(1))
     return {"name": student.name, "register_no": student.register_no,
-            "id_number": cipher().decrypt(student.id_number_enc)}
+            "id_number": cipher().decrypt(student.id_number_enc), "batch_id": batch_id or 0}
 
 
 def roster(rows: int, classes: list[str]) -> bytes:

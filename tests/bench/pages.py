@@ -53,7 +53,19 @@ PAGES = [
     # notices
     *_each("公示列表", "/notices", partial="/notices?state=posted"),
     ("公开公示列表 (public)", P, "/public/notices", False),
+    ("我的资助 student", "student", "/applications/mine", False),
+    # funds
+    *_each("资金下达", "/funds/allocations", roles=(P, B, O)),
+    *_each("资金下达汇总", "/funds/allocations/totals", roles=(P, B)),
+    *_each("发放批次", "/funds/batches"),
+    *_each("发放批次明细", "/funds/batches/{batch_id}", roles=(O, L)),
+    *_each("学期结算", "/funds/settlements", roles=(P, B, O)),
+    *_each("资金追回", "/funds/recovery", roles=(P, B, O)),
+    *_each("学费减免台账", "/funds/waivers", roles=(P, O)),
+    ("我的发放 student", "student", "/funds/my", False),
     # supervision and reports
+    *_each("点名抽验", "/supervision/rollcalls", roles=(P, B)),
+    *_each("实地检查", "/supervision/inspections", roles=(P, B)),
     *_each("监督检查总览", "/supervision/", roles=(P, B)),
     *_each("红旗清单", "/supervision/flags", roles=(P, B)),
     *_each("红旗 超时异动", "/supervision/flags/overdue_changes", roles=(P, B)),

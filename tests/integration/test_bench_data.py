@@ -8,6 +8,7 @@ from aid.changes.models import StatusChange
 from aid.core.identity import parse_resident_id
 from aid.core.protected import cipher
 from aid.extensions import db
+from aid.funds.models import Allocation, PaymentBatch, PaymentLine
 from aid.hardship.models import HardshipApplication
 from aid.notices.models import Notice, NoticeItem
 from aid.ops.benchdata import BENCH_PASSWORD, build
@@ -37,6 +38,21 @@ def test_bench_data_at_tiny_size(ctx):
         Student.id == Application.student_id).scalar_subquery()) == 0
     assert count(HardshipApplication) > 0 and count(StatusChange) > 0
     assert count(Notice) > 0 and count(NoticeItem) > 0
+
+    # funds: every disbursed application has exactly one paid (or bank-failed) line, batches add up,
+    # and each school received at least what it paid
+    disbursed = count(Application, Application.state == "disbursed")
+    assert disbursed > 0 and count(PaymentLine, PaymentLine.status.in_(("paid", "failed"))) == disbursed
+    assert {"returned", "draft"} <= set(db.session.scalars(select(PaymentBatch.state).distinct()))
+    for batch in db.session.scalars(select(PaymentBatch)):
+        lines = db.session.execute(select(func.count(), func.sum(PaymentLine.amount_fen))
+                                   .where(PaymentLine.batch_id == batch.id)).one()
+        assert (batch.line_count, batch.total_fen) == (lines[0], lines[1])
+    for school_id in built.school_ids:
+        allocated = db.session.scalar(select(func.sum(Allocation.amount_fen)).where(Allocation.school_id == school_id))
+        paid = db.session.scalar(select(func.sum(PaymentLine.amount_fen)).where(
+            PaymentLine.school_id == school_id, PaymentLine.status == "paid"))
+        assert (allocated or 0) >= (paid or 0)
 
     result = verify_chain()
     assert result.ok, result.message
