@@ -42,3 +42,30 @@ def test_batch_list_pages(client, auth, world):
     assert first.count('">第') == 50 and "下一页" in first
     second = client.get("/funds/batches?page=2").get_data(as_text=True)
     assert second.count('">第') == 5 and "下一页" not in second
+
+
+def test_a_large_jurisdiction_sees_waivers_per_school_then_the_lines(client, auth, world, monkeypatch):
+    from aid.funds import views
+    from aid.funds.models import PaymentLine
+    from tests.funds_support import waiver
+    from tests.world import add_student
+
+    prog = waiver()
+    objs = world.obj["A1"]
+    student = add_student(objs.school, objs.school_class, "冯免费", card=False)
+    db.session.flush()
+    batch = PaymentBatch(school_id=objs.school.id, programme_id=prog.id, semester="2026-spring",
+                         period="2026-spring", state="locked", line_count=1, total_fen=120000)
+    db.session.add(batch)
+    db.session.flush()
+    db.session.add(PaymentLine(batch_id=batch.id, school_id=objs.school.id, student_id=student.id,
+                               programme_id=prog.id, period="2026-spring", serial=1, amount_fen=120000,
+                               standard_fen=240000, status="waived"))
+    db.session.commit()
+    monkeypatch.setattr(views, "WAIVER_ROWS_UP_TO_SCHOOLS", 0)
+    auth.login("a_bureau")
+    summary = client.get("/funds/waivers?semester=2026-spring").get_data(as_text=True)
+    assert "先按学校汇总" in summary and objs.school.name in summary and "冯免费" not in summary
+    assert "1,200.00" in summary  # the school's waived total
+    lines = client.get(f"/funds/waivers?semester=2026-spring&school_id={objs.school.id}").get_data(as_text=True)
+    assert "冯免费" in lines and "2,400.00" in lines
