@@ -41,3 +41,24 @@ def plain_world() -> dict:
     w = build_world()
     a1 = w.obj["A1"]
     return {"school_code": a1.school.code, "class_name": a1.school_class.name}
+
+
+def ledger_world(lines: int) -> dict:
+    """The test world plus a draft payment batch of `lines` grant lines in school A1, built
+    by the officer (so the leader may lock it): large enough that its ledger is rendered
+    in a background job by worker processes."""
+    from aid.funds import service
+    from tests.funds_support import SEMESTER, approved, grant
+    from tests.world import add_student, build_world
+
+    w = build_world()
+    a1 = w.obj["A1"]
+    prog = grant()
+    for n in range(lines):
+        student = add_student(a1.school, a1.school_class, f"台账学生{n:04d}", rng_seed=200000 + n)
+        approved(student, prog, amount_fen=150000 + n, semester=SEMESTER)
+    batch = service.build_batch(w.users["school_officer"], school_id=a1.school.id, programme_id=prog.id,
+                                period_text=SEMESTER)
+    db.session.commit()
+    assert batch.line_count == lines, batch.line_count
+    return {"school_code": a1.school.code, "batch_id": batch.id}
