@@ -78,18 +78,16 @@ def steps_for(workflow: Workflow, object_id: int) -> list[WorkflowStep]:
     ).scalars())
 
 
-def apply_transition(workflow: Workflow, item, action: str, user, *, reason: str = "",
-                     expected_version: int | None = None, school_id: int | None = None) -> WorkflowStep:
+def check_transition(workflow: Workflow, item, action: str, user, *, reason: str = "",
+                     expected_version: int | None = None, school_id: int | None = None) -> Transition:
+    """Every check of apply_transition() without changing anything: for a long operation
+    (a batch lock that renders its ledger first) that must refuse early, and is then
+    applied by apply_transition(), which checks again on the committed state."""
     t = workflow.get(action)
     if user.role not in t.roles:
         raise TransitionError(f"您的角色不能执行“{t.label}”")
     if not in_jurisdiction(school_id if school_id is not None else item.school_id, user):
         raise TransitionError("该记录不在您的管辖范围内")
-    # Serialise with concurrent writers, then decide on the committed state and
-    # version (another request may have moved the item since it was loaded).
-    lock_chain_head()
-    if item in db.session and not db.session.is_modified(item):
-        db.session.refresh(item)
     if expected_version is not None and getattr(item, "version", None) != expected_version:
         raise TransitionError("该记录已被他人处理，请刷新后重试")
     if item.state not in t.sources:
@@ -108,6 +106,24 @@ def apply_transition(workflow: Workflow, item, action: str, user, *, reason: str
         ).first()
         if prior:
             raise TransitionError("按照“谁采集、谁负责；谁报送、谁负责；谁审核、谁负责”的原则，经办或审核过该事项的人员不能执行下一步审批")
+    return t
+
+
+def apply_transition(workflow: Workflow, item, action: str, user, *, reason: str = "",
+                     expected_version: int | None = None, school_id: int | None = None) -> WorkflowStep:
+    t = workflow.get(action)
+    if user.role not in t.roles:
+        raise TransitionError(f"您的角色不能执行“{t.label}”")
+    if not in_jurisdiction(school_id if school_id is not None else item.school_id, user):
+        raise TransitionError("该记录不在您的管辖范围内")
+    # Serialise with concurrent writers, then decide on the committed state and
+    # version (another request may have moved the item since it was loaded).
+    lock_chain_head()
+    if item in db.session and not db.session.is_modified(item):
+        db.session.refresh(item)
+    check_transition(workflow, item, action, user, reason=reason, expected_version=expected_version,
+                     school_id=school_id)
+    reason = (reason or "").strip()
     before = item.state
     item.state = t.target
     step = WorkflowStep(workflow=workflow.name, object_id=item.id, action=action, from_state=before,

@@ -16,25 +16,27 @@ thousands of rows, and two cores render about twice as fast as one.
 from __future__ import annotations
 
 import io
+import json
 import os
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from datetime import timedelta
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import current_app, has_request_context
 from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
 
 from aid.audit.service import record
 from aid.core.money import capital_amount
 from aid.extensions import db
 from aid.funds.models import PaymentBatch, PaymentLine, period_label
+from aid.printing.jobs import claim, fail_if_orphaned, is_orphaned
 from aid.printing.models import Job, StoredDocument
-from aid.printing.service import html_to_pdf, render_html, store_document
+from aid.printing.service import html_to_pdf, render_html, scratch_dir, scratch_prefix, store_document
 from aid.students.models import SchoolClass, Student
 from aid.timeutil import to_local, utcnow
 
@@ -103,7 +105,9 @@ def _date(dt) -> str:
     return f"{local.year}年{local.month}月{local.day}日" if local else ""
 
 
-def build_ledger(batch: PaymentBatch) -> Ledger:
+def build_ledger(batch: PaymentBatch, locker=None, locked_at=None) -> Ledger:
+    """The ledger's content; `locker` and `locked_at` print the lock about to be made
+    (lock_and_render renders before it locks)."""
     rows_q = db.session.execute(
         select(PaymentLine.serial, PaymentLine.period, PaymentLine.level, PaymentLine.amount_fen,
                PaymentLine.card_masked, Student.name, Student.id_number_masked, SchoolClass.name)
@@ -126,7 +130,8 @@ def build_ledger(batch: PaymentBatch) -> Ledger:
                     preparer=batch.creator.display_name if batch.creator else "", prepared_on=_date(batch.created_at),
                     reviewer=batch.reviewer.display_name if batch.reviewer else "",
                     reviewed_on=_date(batch.reviewed_at),
-                    leader=batch.locker.display_name if batch.locker else "", locked_on=_date(batch.locked_at),
+                    leader=(locker or batch.locker).display_name if (locker or batch.locker) else "",
+                    locked_on=_date(locked_at or batch.locked_at),
                     is_waiver=waiver)
     return ledger
 
@@ -154,7 +159,9 @@ def render_ledger_pdf(ledger: Ledger, progress=None, workers: int | None = None)
     workers = workers or max(1, min(os.cpu_count() or 1, 4))
     size = max(1, min(PAGES_PER_CHUNK, -(-ledger.page_count // workers)))
     chunks = [ledger.pages[i:i + size] for i in range(0, ledger.page_count, size)]
-    with tempfile.TemporaryDirectory(prefix="ledger-") as tmp:
+    # in the storage's scratch space, named after this process: if the process is killed
+    # mid-render, the next server process to start removes it (aid.printing.jobs.sweep_scratch)
+    with tempfile.TemporaryDirectory(prefix=scratch_prefix("ledger"), dir=scratch_dir()) as tmp:
         tmpdir = Path(tmp)
         jobs = []
         for n, pages in enumerate(chunks):
@@ -186,7 +193,8 @@ def _run_workers(jobs, workers: int, progress, total_rows: int) -> None:
                 # SQLAlchemy) would add a second of start-up to every worker
                 with open(Path(job[0]).with_suffix(".err"), "wb") as err_file:  # a file: a pipe could fill up
                     proc = subprocess.Popen([sys.executable, str(WORKER), str(job[0]), str(job[1]), static_dir],
-                                            stdout=subprocess.DEVNULL, stderr=err_file)
+                                            stdout=subprocess.DEVNULL, stderr=err_file,
+                                            env={**os.environ, "AID_PDF_PARENT": str(os.getpid())})
                 running.append((proc, job))
             time.sleep(0.05)
             for proc, job in list(running):
@@ -205,8 +213,46 @@ def _run_workers(jobs, workers: int, progress, total_rows: int) -> None:
             proc.wait()
 
 
+def _store(batch: PaymentBatch, ledger: Ledger, data: bytes, user) -> StoredDocument:
+    doc = store_document(data, kind="disbursement_ledger", title=f"{ledger.school}{ledger.title}（第{batch.id}号批次）",
+                         school_id=batch.school_id, object_type="payment_batches", object_id=batch.id,
+                         created_by=getattr(user, "id", None))
+    batch.ledger_document_id = doc.id
+    record("funds.ledger_render", batch, user=user, after={"document_id": doc.id, "sha256": doc.sha256},
+           summary=f"生成发放台账（{ledger.count}人，{ledger.page_count}页）")
+    return doc
+
+
+def lock_and_render(batch_id: int, user, expected_version: int | None, progress=None) -> StoredDocument:
+    """Lock a batch together with its ledger: all of it or none of it.
+
+    The lock is checked, the ledger rendered as it will read once locked (who locks, on
+    which day), and only then are the lock, its waivers and workflow step, the stored
+    ledger and their audit events written in one transaction that the caller commits.
+    Nothing is written during the render (on SQLite a writing transaction would hold the
+    database's write lock for its whole length), so a process killed mid-render leaves
+    the batch as it was, and the lock can simply be run again; the final transaction
+    checks everything again, so a batch changed meanwhile is refused, never half-locked.
+    """
+    from aid.funds import service
+    from aid.printing.jobs import sweep_scratch
+
+    batch = db.session.get(PaymentBatch, batch_id)
+    service.lock_checks(user, batch, expected_version)
+    locked_at = utcnow()
+    ledger = build_ledger(batch, locker=user, locked_at=locked_at)
+    db.session.rollback()  # nothing was written: end the read transaction before the render
+    sweep_scratch()  # what a killed render left behind
+    data = render_ledger_pdf(ledger, progress=progress)
+    batch = db.session.get(PaymentBatch, batch_id)
+    service.lock_batch(user, batch, expected_version, locked_at=locked_at)
+    return _store(batch, ledger, data, user)
+
+
 def render_and_store(batch_id: int, user, progress=None, *, end_transaction: bool = True) -> StoredDocument:
-    """Render the ledger of a locked batch once and store it; never re-rendered.
+    """Render the ledger of a batch locked without one (the demo, which locks and renders
+    in one transaction; batches locked before lock_and_render existed) and store it;
+    never re-rendered.
 
     The rows are read first and the transaction is ended before the long render
     (`end_transaction`): on SQLite a writing transaction holds the database's write
@@ -217,41 +263,77 @@ def render_and_store(batch_id: int, user, progress=None, *, end_transaction: boo
     if not batch.is_locked:
         raise ValueError("only a locked batch has a ledger")
     ledger = build_ledger(batch)
-    user_id = getattr(user, "id", None)
     if end_transaction:
         db.session.commit()
     data = render_ledger_pdf(ledger, progress=progress)
     batch = db.session.get(PaymentBatch, batch_id)
     if batch.ledger_document_id is not None:  # rendered meanwhile by another request
         return db.session.get(StoredDocument, batch.ledger_document_id)
-    doc = store_document(data, kind="disbursement_ledger", title=f"{ledger.school}{ledger.title}（第{batch.id}号批次）",
-                         school_id=batch.school_id, object_type="payment_batches", object_id=batch.id,
-                         created_by=user_id)
-    batch.ledger_document_id = doc.id
-    record("funds.ledger_render", batch, user=user, after={"document_id": doc.id, "sha256": doc.sha256},
-           summary=f"生成发放台账（{ledger.count}人，{ledger.page_count}页）")
-    return doc
+    return _store(batch, ledger, data, user)
 
 
 # --- background rendering -----------------------------------------------------------
 
 _THREADS: dict[int, threading.Thread] = {}
-STALE_AFTER = timedelta(minutes=10)  # a job silent this long died with its process
+
+
+def job_params(job: Job) -> dict:
+    """{"batch_id", "lock", "version", "runner"}; older jobs stored the batch id alone."""
+    text = job.params or ""
+    if text.isdigit():
+        return {"batch_id": int(text)}
+    return json.loads(text or "{}")
 
 
 def job_active(job: Job | None) -> bool:
-    """Queued or running and still reporting progress."""
+    """Queued or running, and the process running it is alive (aid.printing.jobs)."""
     if job is None or job.status not in ("queued", "running"):
         return False
-    return job.id in _THREADS or (job.updated_at or job.created_at) > utcnow() - STALE_AFTER
+    return job.id in _THREADS or not is_orphaned(job)
 
 
-def queue_job(batch: PaymentBatch, user) -> Job:
+def checked_job(batch: PaymentBatch) -> Job | None:
+    """The batch's ledger job, marked failed (and committed) first when the process that
+    ran it is gone."""
+    job = db.session.get(Job, batch.ledger_job_id) if batch.ledger_job_id else None
+    if job is not None and job.id not in _THREADS and fail_if_orphaned(job):
+        db.session.commit()
+    return job
+
+
+def _queue(batch: PaymentBatch, user, params: dict) -> Job:
     job = Job(kind="disbursement_ledger", school_id=batch.school_id, created_by=getattr(user, "id", None),
-              status="queued", total=batch.line_count, params=str(batch.id))
+              status="queued", total=batch.line_count, params=json.dumps(params))
+    claim(job, "queued")  # this process runs it (a thread); if the process dies, the job is failed
     db.session.add(job)
     db.session.flush()
     batch.ledger_job_id = job.id
+    return job
+
+
+def queue_job(batch: PaymentBatch, user) -> Job:
+    """Render the ledger of a batch locked without one, in the background."""
+    return _queue(batch, user, {"batch_id": batch.id})
+
+
+def queue_lock_job(batch: PaymentBatch, user, expected_version: int | None) -> Job:
+    """Lock a large batch in the background: render its ledger, then lock and store in one
+    transaction (lock_and_render). Refused early for everything the lock would refuse.
+    Recording the job raises the batch's version, so a review or discard in between
+    makes the job fail (the batch stays unlocked) instead of locking something else."""
+    from aid.funds import service
+
+    if job_active(db.session.get(Job, batch.ledger_job_id) if batch.ledger_job_id else None):
+        raise service.FundsError("该批次正在锁定并生成发放台账，请稍候刷新查看")
+    service.lock_checks(user, batch, expected_version)
+    try:
+        job = _queue(batch, user, {"batch_id": batch.id, "lock": True})
+        db.session.flush()  # raises the version (optimistic: refused if it moved meanwhile)
+    except StaleDataError:
+        raise service.FundsError("该记录已被他人处理，请刷新后重试") from None
+    params = job_params(job)
+    params["version"] = batch.version
+    job.params = json.dumps(params, ensure_ascii=False)
     return job
 
 
@@ -271,15 +353,18 @@ def wait_for_job(job_id: int, timeout: float = 120) -> None:
 
 def _run_job(app, job_id: int) -> None:
     from aid.auth.models import User
+    from aid.funds.service import FundsError
 
     with app.app_context():
         try:
             job = db.session.get(Job, job_id)
             if job is None or job.status not in ("queued", "failed"):
                 return
-            job.status, job.progress, job.message = "running", 0, ""
+            params = job_params(job)
+            job.params = json.dumps(params, ensure_ascii=False)
+            claim(job)
+            job.progress, job.message = 0, ""
             db.session.commit()
-            batch_id = int(job.params)
             user = db.session.get(User, job.created_by) if job.created_by else None
 
             def progress(done, total):
@@ -287,16 +372,23 @@ def _run_job(app, job_id: int) -> None:
                                    .values(progress=done, total=total, updated_at=utcnow()))
                 db.session.commit()
 
-            doc = render_and_store(batch_id, user, progress=progress)
+            if params.get("lock"):
+                doc = lock_and_render(params["batch_id"], user, params.get("version"), progress=progress)
+            else:
+                doc = render_and_store(params["batch_id"], user, progress=progress)
             job = db.session.get(Job, job_id)
             job.status, job.document_id, job.progress = "done", doc.id, job.total
-            db.session.commit()
+            db.session.commit()  # the lock, the ledger, their audit events and the job together
         except Exception as exc:  # the job records the failure; the page offers a retry
             db.session.rollback()
-            current_app.logger.exception("ledger job %s failed", job_id)
             job = db.session.get(Job, job_id)
+            if isinstance(exc, FundsError):
+                message = str(exc)
+            else:
+                current_app.logger.exception("ledger job %s failed", job_id)
+                message = f"台账生成失败：{type(exc).__name__}"
             if job is not None:
-                job.status, job.message = "failed", f"台账生成失败：{type(exc).__name__}"
+                job.status, job.message = "failed", message
                 db.session.commit()
         finally:
             db.session.remove()

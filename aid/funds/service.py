@@ -12,7 +12,6 @@ import inspect
 from dataclasses import dataclass
 from datetime import date
 
-from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -36,7 +35,7 @@ from aid.programmes.semesters import Semester
 from aid.scoping import in_jurisdiction
 from aid.students.models import Major, SchoolClass, Student
 from aid.timeutil import local_today, utcnow
-from aid.workflow import TransitionError, WorkflowStep, apply_transition
+from aid.workflow import TransitionError, WorkflowStep, apply_transition, check_transition
 
 PAYABLE_APPLICATION_STATES = ("bureau_approved", "disbursed")
 CARD_KINDS = {"aid_card": "中职学生资助卡", "social_security": "社会保障卡"}
@@ -414,10 +413,9 @@ def batch_lines(batch: PaymentBatch) -> list[PaymentLine]:
                                    .order_by(PaymentLine.serial)).scalars())
 
 
-def lock_batch(user, batch: PaymentBatch, expected_version: int | None = None) -> str:
-    """Lock (school leader, never the officer who built it). Returns 'render' when the
-    caller should render the ledger after committing (aid.funds.ledger.render_and_store),
-    'job' when a background job was queued (start it after committing)."""
+def lock_checks(user, batch: PaymentBatch, expected_version: int | None = None) -> None:
+    """Everything that would refuse the lock, without writing: checked before the ledger
+    is rendered (aid.funds.ledger.lock_and_render) and again by lock_batch()."""
     if batch.state in ("locked", "returned"):
         raise FundsError("该批次已锁定，不能再次锁定或修改")
     if batch.state == "cancelled":
@@ -431,21 +429,28 @@ def lock_batch(user, batch: PaymentBatch, expected_version: int | None = None) -
         raise FundsError("以下学生的情况在批次编制后发生了变化，请作废本批次后重新编制：" + "；".join(changed[:5])
                          + (f"等{len(changed)}人" if len(changed) > 5 else ""))
     try:
+        check_transition(BATCH_WORKFLOW, batch, "lock", user, expected_version=expected_version)
+    except TransitionError as exc:
+        raise FundsError(str(exc)) from None
+
+
+def lock_batch(user, batch: PaymentBatch, expected_version: int | None = None, locked_at=None) -> None:
+    """Lock (school leader, never the officer who built it), in the caller's transaction.
+
+    The web lock goes through aid.funds.ledger.lock_and_render, which renders the ledger
+    first and then calls this and stores the ledger in one transaction: a batch is never
+    locked without its ledger. `locked_at` is the time printed on that ledger."""
+    lock_checks(user, batch, expected_version)
+    try:
         apply_transition(BATCH_WORKFLOW, batch, "lock", user, expected_version=expected_version)
     except TransitionError as exc:
         raise FundsError(str(exc)) from None
-    batch.locked_by, batch.locked_at = user.id, utcnow()
+    batch.locked_by, batch.locked_at = user.id, locked_at or utcnow()
     if not batch.programme.paid_to_card:
         # the waiver is a ledger entry, not a payment: recorded as done at lock
         for line in batch_lines(batch):
             line.status, line.paid_at = "waived", batch.locked_at
             disburse_application(user, line)
-    from aid.funds import ledger
-
-    if batch.line_count <= current_app.config.get("FUNDS_LEDGER_SYNC_MAX_ROWS", 300):
-        return "render"
-    ledger.queue_job(batch, user)
-    return "job"
 
 
 def changes_since_build(batch: PaymentBatch, today: date | None = None) -> list[str]:

@@ -18,7 +18,7 @@ from aid.funds.models import (BATCH_STATES, FUND_SOURCES, LINE_STATUSES, Allocat
 from aid.funds.periods import periods_of
 from aid.htmx import STOP_POLLING, is_htmx, render_htmx
 from aid.org.models import School
-from aid.printing.models import Job, StoredDocument
+from aid.printing.models import StoredDocument
 from aid.printing.service import send_document
 from aid.programmes.models import Programme
 from aid.programmes.semesters import Semester
@@ -215,7 +215,7 @@ def batch_detail(batch_id):
     exclusions = db.session.execute(
         select(BatchExclusion, Student.name).join(Student, Student.id == BatchExclusion.student_id)
         .where(BatchExclusion.batch_id == batch.id).order_by(BatchExclusion.code, BatchExclusion.id)).all()
-    job = db.session.get(Job, batch.ledger_job_id) if batch.ledger_job_id else None
+    job = ledger.checked_job(batch)
     resp = make_response(render_htmx(
         "funds/batch_detail.html", batch=batch, lines=rows[:LINES_PER_PAGE], has_next=has_next, page=page,
         exclusions=exclusions, counts=service.line_counts_by_status(batch), statuses=LINE_STATUSES, job=job,
@@ -232,32 +232,43 @@ def _batch_action(batch_id, action):
     target = url_for("funds.batch_detail", batch_id=batch.id)
     if not form.validate_on_submit():
         return _fail("；".join(e for errs in form.errors.values() for e in errs) or "表单无效，请刷新后重试", target)
-    outcome = None
+    if action == "lock":
+        return _lock(batch, _version_of(form), target)
     try:
         if action == "review":
             service.review_batch(current_user, batch, _version_of(form))
             message = "已复核"
-        elif action == "lock":
-            outcome = service.lock_batch(current_user, batch, _version_of(form))
-            message = "批次已锁定，发放台账已生成" if outcome == "render" else "批次已锁定，发放台账正在后台生成"
         else:
             service.discard_batch(current_user, batch, form.reason.data, _version_of(form))
             message = "批次已作废"
     except service.FundsError as exc:
         return _fail(str(exc), target)
     db.session.commit()
-    if outcome == "job":
-        ledger.start_job(batch.ledger_job_id)
-    elif outcome == "render":
-        try:
-            ledger.render_and_store(batch_id, current_user)
-            db.session.commit()
-        except Exception:  # the batch stays locked; the page offers to render again
-            db.session.rollback()
-            current_app.logger.exception("ledger of batch %s failed", batch_id)
-            flash("批次已锁定，但发放台账生成失败，请点击“重新生成台账”", "warning")
-            return redirect(target)
     flash(message, "success")
+    return redirect(target)
+
+
+def _lock(batch: PaymentBatch, version: int | None, target: str):
+    """Lock with the ledger, all or nothing (ledger.lock_and_render): in this request for
+    a small batch, in a background job with a progress bar for a large one."""
+    if batch.line_count > current_app.config.get("FUNDS_LEDGER_SYNC_MAX_ROWS", 300):
+        try:
+            job = ledger.queue_lock_job(batch, current_user, version)
+        except service.FundsError as exc:
+            return _fail(str(exc), target)
+        db.session.commit()
+        ledger.start_job(job.id)
+        flash("发放台账正在后台生成，生成完成后批次即锁定", "success")
+        return redirect(target)
+    try:
+        ledger.lock_and_render(batch.id, current_user, version)
+        db.session.commit()
+    except service.FundsError as exc:
+        return _fail(str(exc), target)
+    except Exception:  # nothing was written: the batch is as it was, the lock can be retried
+        current_app.logger.exception("lock of batch %s failed", batch.id)
+        return _fail("发放台账生成失败，批次未锁定，请重试；如仍失败请联系管理员", target)
+    flash("批次已锁定，发放台账已生成", "success")
     return redirect(target)
 
 
@@ -298,7 +309,7 @@ def batch_ledger(batch_id):
 def batch_ledger_progress(batch_id):
     """Progress of a background ledger job; polling stops (286) when it ends."""
     batch = get_scoped_or_404(PaymentBatch, batch_id)
-    job = db.session.get(Job, batch.ledger_job_id) if batch.ledger_job_id else None
+    job = ledger.checked_job(batch)
     html = render_template("funds/_ledger_status.html", batch=batch, job=job, job_active=ledger.job_active(job))
     finished = batch.ledger_document_id is not None or not ledger.job_active(job)
     resp = make_response(html, STOP_POLLING if finished and is_htmx() else 200)
@@ -314,7 +325,7 @@ def batch_ledger_render(batch_id):
     target = url_for("funds.batch_detail", batch_id=batch.id)
     if not VersionForm().validate_on_submit():
         return _fail("表单已过期，请刷新后重试", target)
-    job = db.session.get(Job, batch.ledger_job_id) if batch.ledger_job_id else None
+    job = ledger.checked_job(batch)
     if not batch.is_locked or batch.ledger_document_id is not None or ledger.job_active(job):
         return _fail("该批次的台账已生成或正在生成", target)
     job = ledger.queue_job(batch, current_user)

@@ -82,8 +82,60 @@ def fail_if_orphaned(job: Job) -> bool:
     return True
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return pid > 0
+
+
+def sweep_scratch() -> int:
+    """Remove the temporary files and directories in storage left by processes of this
+    host that are gone (a worker killed mid-render or mid-write). Returns how many."""
+    import shutil
+
+    from flask import current_app
+
+    from aid.printing.service import HOST_TAG, SCRATCH_DIR_RE, TEMP_FILE_RE
+
+    root = current_app.config.get("STORAGE_DIR")
+    if not root or not os.path.isdir(root):
+        return 0
+    removed = 0
+    candidates = []
+    scratch = os.path.join(root, "tmp")
+    if os.path.isdir(scratch):
+        candidates += [(SCRATCH_DIR_RE.match(name), os.path.join(scratch, name)) for name in os.listdir(scratch)]
+    documents = os.path.join(root, "documents")
+    if os.path.isdir(documents):
+        for sub in os.listdir(documents):
+            folder = os.path.join(documents, sub)
+            if os.path.isdir(folder):
+                candidates += [(TEMP_FILE_RE.match(name), os.path.join(folder, name)) for name in os.listdir(folder)]
+    for match, path in candidates:
+        if match is None or match["tag"] != HOST_TAG or _pid_alive(int(match["pid"])):
+            continue
+        if os.path.isdir(path):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                pass
+        removed += 1
+    return removed
+
+
 def recover_stale_jobs() -> int:
-    """Mark every orphaned job failed; commits. Returns how many were marked."""
+    """Mark every orphaned job failed and remove the temporary files of dead processes;
+    commits. Returns how many jobs were marked."""
+    try:
+        sweep_scratch()
+    except OSError:  # never stop a start over a temporary file
+        pass
     if not inspect(db.engine).has_table(Job.__tablename__):  # before the first migration
         return 0
     marked = 0

@@ -10,6 +10,8 @@ import ctypes
 import ctypes.util
 import hashlib
 import os
+import re
+import socket
 import subprocess
 from functools import lru_cache
 from pathlib import Path
@@ -43,6 +45,31 @@ def storage_dir() -> Path:
     return path
 
 
+# Temporary files are named after the process that writes them (a tag of the host and the
+# pid), so that a process starting later can remove those of a process that died mid-way
+# (aid.printing.jobs.sweep_scratch) and never touches those of a live one.
+HOST_TAG = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
+SCRATCH_DIR_RE = re.compile(r"^[a-z_]+-(?P<tag>[0-9a-f]{8})-(?P<pid>\d+)-")
+TEMP_FILE_RE = re.compile(r"^\..*\.(?P<tag>[0-9a-f]{8})-(?P<pid>\d+)\.tmp$")
+
+
+def scratch_dir() -> Path:
+    """Working space inside the storage directory (same file system, swept on start)."""
+    path = storage_dir() / "tmp"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def scratch_prefix(kind: str) -> str:
+    """The name prefix of a temporary directory in scratch_dir() owned by this process."""
+    return f"{kind}-{HOST_TAG}-{os.getpid()}-"
+
+
+def temp_name(target: Path) -> Path:
+    """A hidden temporary name next to `target`, owned by this process (then os.replace)."""
+    return target.with_name(f".{target.name}.{HOST_TAG}-{os.getpid()}.tmp")
+
+
 def store_document(data: bytes, *, kind: str, title: str, school_id: int | None,
                    object_type: str = "", object_id: int | None = None, created_by: int | None = None,
                    mimetype: str = "application/pdf", suffix: str = ".pdf") -> StoredDocument:
@@ -52,7 +79,7 @@ def store_document(data: bytes, *, kind: str, title: str, school_id: int | None,
     target = storage_dir() / relative
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(f".tmp{os.getpid()}")
+        tmp = temp_name(target)
         tmp.write_bytes(data)
         os.replace(tmp, target)
     doc = StoredDocument(kind=kind, title=title, school_id=school_id, object_type=object_type,

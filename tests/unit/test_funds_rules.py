@@ -149,7 +149,8 @@ def test_lock_rules(a1, world):
     batch.created_by = officer.id
     with pytest.raises(service.FundsError, match="已被他人处理"):
         service.lock_batch(leader, batch, expected_version=batch.version - 1)
-    assert service.lock_batch(leader, batch) == "render"
+    service.lock_batch(leader, batch)
+    assert batch.state == "locked" and batch.locked_by == leader.id
     with pytest.raises(service.FundsError, match="已锁定"):
         service.discard_batch(officer, batch, "重做")
     with pytest.raises(service.FundsError, match="已锁定"):
