@@ -20,6 +20,7 @@ from aid.extensions import db
 from aid.org.models import Authority, School
 from aid.programmes.service import current_semester
 from aid.students.models import Major, SchoolClass, Student
+from aid.students.shared_keys import rebuild_shared_keys
 
 BENCH_PASSWORD = "Bench-2026-aid"
 CHUNK = 5000
@@ -165,6 +166,7 @@ def build(schools: int, students: int, seed: int = 1, echo=print) -> BenchContex
             t = time.perf_counter()
             module.bench_step(ctx)
             ctx.timings[area] = time.perf_counter() - t
+    rebuild_shared_keys()  # the students were bulk-inserted, past the session's flush hook
     db.session.commit()
     # planner statistics, as a database in service has them (PostgreSQL's autovacuum, SQLite's
     # PRAGMA optimize): without them both planners guess badly after a bulk load

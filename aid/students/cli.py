@@ -1,5 +1,6 @@
 """`flask --app app students import FILE --school CODE [--dry-run]`;
-`flask --app app students tallies [--compact | --rebuild]`."""
+`flask --app app students tallies [--compact | --rebuild]`;
+`flask --app app students rebuild-shared-keys`."""
 from __future__ import annotations
 
 import sys
@@ -84,3 +85,15 @@ def register(app: Flask) -> None:
             click.echo(f"{len(differences)} 组统计与学生表不一致；可用 --rebuild 重新统计。", err=True)
             sys.exit(1)
         click.echo("学生统计与学生表一致。", err=True)
+
+    @students_group.command("rebuild-shared-keys")
+    @with_appcontext
+    def rebuild_shared_keys_command():
+        """Recompute the ID-number and aid-card values shared by active students (the red flags'
+        candidates) from the whole register: a repair after writes made outside the application."""
+        from aid.extensions import db
+        from aid.students.shared_keys import rebuild_shared_keys
+
+        counts = rebuild_shared_keys()
+        db.session.commit()
+        click.echo(f"共用身份证号 {counts.get('id', 0)} 组，共用资助卡号 {counts.get('card', 0)} 组。")

@@ -23,6 +23,7 @@ from aid.core.identity import (InvalidValue, check_id_consistency, mask_card, ma
 from aid.core.protected import cipher
 from aid.extensions import db
 from aid.students.models import SchoolClass, Student
+from aid.students.shared_keys import refresh_shared_keys
 from aid.timeutil import utcnow
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -497,6 +498,9 @@ def write_rows(actor, school_id: int, analysis: Analysis, filename: str, progres
         db.session.execute(insert(Student), rows[start:start + 2000])
         if progress:
             progress(min(start + 2000, len(rows)))
+    # a bulk insert bypasses the session's flush hook: refresh the shared-key groups it touched
+    refresh_shared_keys("id", (r["id_number_hash"] for r in rows))
+    refresh_shared_keys("card", (r["aid_card_hash"] for r in rows))
     record("students.import", user=actor, object_type="schools", object_id=school_id, school_id=school_id,
            after={"file": filename[:100], "rows": len(rows), **analysis.counts},
            summary=f"导入学生名册 {len(rows)} 人（全日制 {analysis.counts.get('full_time', 0)}，"

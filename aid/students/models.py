@@ -96,16 +96,17 @@ class Student(db.Model):
     birth_date: Mapped[date]
     # personal data: encrypted value, keyed hash for exact search, masked form for display
     id_number_enc: Mapped[bytes] = mapped_column(LargeBinary)
-    id_number_hash: Mapped[str] = mapped_column(String(64), index=True)
+    # active_history: a change loads the old value, so the shared-key groups it left are refreshed too
+    id_number_hash: Mapped[str] = mapped_column(String(64), index=True, active_history=True)
     id_number_masked: Mapped[str] = mapped_column(String(20))
     household: Mapped[str] = mapped_column(String(10), default="rural")
     study_mode: Mapped[str] = mapped_column(String(16), default="full_time", index=True)
     enrolment_date: Mapped[date]
-    status: Mapped[str] = mapped_column(String(8), default="在籍", index=True)
+    status: Mapped[str] = mapped_column(String(8), default="在籍", index=True, active_history=True)
     registration_state: Mapped[str] = mapped_column(String(16), default="draft", index=True)
     registration_note: Mapped[str] = mapped_column(String(500), default="")
     aid_card_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
-    aid_card_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    aid_card_hash: Mapped[str | None] = mapped_column(String(64), index=True, active_history=True)
     aid_card_masked: Mapped[str] = mapped_column(String(30), default="")
     aid_card_kind: Mapped[str] = mapped_column(String(16), default="")  # aid_card | social_security
     phone_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
@@ -147,6 +148,17 @@ class Student(db.Model):
         }
 
 
+class StudentSharedKey(db.Model):
+    """A keyed-hash value (ID number or aid card) that two or more active students share.
+
+    Kept exact on every write of students by aid.students.shared_keys; the duplicate-ID and
+    shared-card red flags count from these few rows instead of grouping the whole register."""
+
+    __tablename__ = "student_shared_keys"
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)  # "id" | "card"
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
 # 纸质档案: the paper file of each student must match the electronic register
 ARCHIVE_ITEMS = {
     "enrolment_form": "入学登记表",
@@ -180,3 +192,6 @@ class ArchiveItem(db.Model):
     @property
     def state_label(self) -> str:
         return ARCHIVE_STATES.get(self.state, self.state)
+
+
+from aid.students import shared_keys as _shared_keys  # noqa: E402,F401  (registers the flush hook)

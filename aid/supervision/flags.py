@@ -21,13 +21,13 @@ from aid.extensions import db
 from aid.org.models import School
 from aid.scoping import school_ids, school_ids_select, scope
 from aid.settings import get_setting
-from aid.students.models import STUDY_MODES, Student
+from aid.students.models import STUDY_MODES, Student, StudentSharedKey
+from aid.students.shared_keys import ACTIVE_STATUSES
 from aid.supervision import providers
 from aid.supervision.models import FlagReview, RollCall, RollCallEntry
 from aid.timeutil import local_today
 
 PAGE_SIZE = 50
-ACTIVE_STATUSES = ("在籍", "休学")  # on a school's register now
 NOT_ENROLLED = ("休学", "退学", "转出")
 AIDED_STATES = ("bureau_approved", "disbursed")
 SCHOOL_FIELDS = {"credit_code": "统一社会信用代码", "address": "办学地址", "legal_representative": "法定代表人"}
@@ -119,26 +119,32 @@ def _unavailable(columns: list[str]) -> FlagPage:
 
 # --- the same person in two places: grouped keyed hashes -------------------------------------------
 
-def _grouped_keys(column, having, user):
+def _grouped_keys(kind, column, having, user):
     """Groups of active students sharing `column` that are flagged by `having` and have at least one
-    student inside the jurisdiction. First the candidate values held by two or more active students
-    (one pass over the covering index, in its order), then the flag's test on those few groups.
-    `status || ''` keeps SQLite from answering the status filter with the status index instead."""
-    active = (Student.status + "").in_(ACTIVE_STATUSES)
-    candidates = select(column).where(column.is_not(None), active).group_by(column).having(func.count() > 1)
-    mine = func.max(case((Student.school_id.in_(school_ids_select(user)), 1), else_=0))
-    return (select(column.label("k")).where(column.in_(candidates), active)
-            .group_by(column).having(and_(having, mine == 1)))
+    active student inside the jurisdiction. The candidates are the few values stored in
+    student_shared_keys (kept on every student write), looked up in the hash's covering index.
+    `having(only_active)` tests the active students only: status is tested inside the aggregates,
+    not in WHERE, so no engine is tempted to answer the query from the status index."""
+    active = Student.status.in_(ACTIVE_STATUSES)
+
+    def only_active(expr):
+        return case((active, expr))  # NULL for the others: ignored by count/min/max
+
+    candidates = select(StudentSharedKey.key_hash).where(StudentSharedKey.kind == kind)
+    mine = func.max(case((and_(active, Student.school_id.in_(school_ids_select(user))), 1), else_=0))
+    return (select(column.label("k")).where(column.in_(candidates))
+            .group_by(column).having(and_(having(only_active), mine == 1)))
 
 
 def _dup_id_keys(user):
     # min != max instead of count(DISTINCT) > 1: the same answer without a temporary b-tree per group
-    return _grouped_keys(Student.id_number_hash, or_(func.min(Student.school_id) != func.max(Student.school_id),
-                                                     func.min(Student.study_mode) != func.max(Student.study_mode)), user)
+    return _grouped_keys("id", Student.id_number_hash, lambda a: or_(
+        func.min(a(Student.school_id)) != func.max(a(Student.school_id)),
+        func.min(a(Student.study_mode)) != func.max(a(Student.study_mode))), user)
 
 
 def _card_keys(user):
-    return _grouped_keys(Student.aid_card_hash, func.count() > 1, user)
+    return _grouped_keys("card", Student.aid_card_hash, lambda a: func.count(a(Student.id)) > 1, user)
 
 
 def _grouped_rows(keys_fn, column, columns, describe):
@@ -151,8 +157,9 @@ def _grouped_rows(keys_fn, column, columns, describe):
         if not keys:
             return result
         mine = set(school_ids(user))
-        students = db.session.execute(select(Student).where(column.in_(keys), Student.status.in_(ACTIVE_STATUSES))
-                                      .order_by(Student.school_id, Student.id)).scalars().all()
+        students = [s for s in db.session.execute(select(Student).where(column.in_(keys))
+                                                  .order_by(Student.school_id, Student.id)).scalars()
+                    if s.status in ACTIVE_STATUSES]
         names = _school_names(s.school_id for s in students)
         by_key: dict[str, list[Student]] = {}
         for s in students:
