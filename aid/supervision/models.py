@@ -6,6 +6,7 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from aid.applications.models import Application
 from aid.extensions import db
 from aid.students.models import Student
 from aid.timeutil import utcnow
@@ -28,6 +29,11 @@ Index("ix_students_idhash_status_school_mode", Student.id_number_hash, Student.s
       Student.study_mode)
 Index("ix_students_cardhash_status_school", Student.aid_card_hash, Student.status, Student.school_id)
 Index("ix_students_status_school_mode", Student.status, Student.school_id, Student.study_mode, Student.enrolment_date)
+# 长期空挂: the suspended full-time students and their last change, from the index alone
+Index("ix_students_status_mode_school_updated", Student.status, Student.study_mode, Student.school_id,
+      Student.updated_at)
+# 非在籍学生获批资助: the applications of the few students not enrolled, by student, from the index alone
+Index("ix_applications_student_state_school", Application.student_id, Application.state, Application.school_id)
 
 
 class RollCall(db.Model):
