@@ -6,25 +6,20 @@ from sqlalchemy import func, select
 from aid.extensions import db
 from aid.org.models import School
 from aid.scoping import scope
-from aid.students.models import Student
 
 
 def register_figures(user) -> list[tuple[str, str, int]]:
-    """(study mode, registration state, students) in the jurisdiction: one pass over the
-    (school_id, study_mode, registration_state) index, grouped in its order, so no engine reads
-    the table or picks a one-column index to save the sort; computed once per request (the home
-    page and the register panel both show it)."""
+    """(study mode, registration state, students) in the jurisdiction, from the trigger-kept
+    student tallies (aid.students.tallies) instead of counting every student; read once per
+    request (the page's figures and the register panel both show them)."""
     from flask import g, has_request_context
+
+    from aid.students import tallies
 
     key = f"_aid_register_figures_{user.id}"
     if has_request_context() and key in g:
         return g.get(key)
-    stmt = scope(select(Student.school_id, Student.study_mode, Student.registration_state, func.count())
-                 .group_by(Student.school_id, Student.study_mode, Student.registration_state), Student, user)
-    figures: dict[tuple[str, str], int] = {}
-    for _school, mode, state, n in db.session.execute(stmt):
-        figures[(mode, state)] = figures.get((mode, state), 0) + n
-    rows = [(mode, state, n) for (mode, state), n in figures.items()]
+    rows = [(mode, state, int(n)) for mode, state, n in tallies.counts(user, "study_mode", "registration_state")]
     if has_request_context():
         setattr(g, key, rows)
     return rows
