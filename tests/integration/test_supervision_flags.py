@@ -83,7 +83,7 @@ def test_one_school_two_plates(world):
     assert row.key == "legal_representative:张三" and "A1技工学校" in row.cells[2] and row.cells[3] == "1 所"
 
 
-def _application(student, state):
+def _application(student, state, semester="2026-autumn"):
     programme = db.session.query(Programme).filter_by(code="national_grant").one_or_none()
     if programme is None:
         programme = Programme(code="national_grant", name="国家助学金", kind="national_grant")
@@ -93,7 +93,7 @@ def _application(student, state):
         db.session.flush()
     version = db.session.query(ProgrammeVersion).filter_by(programme_id=programme.id).first()
     app = Application(school_id=student.school_id, student_id=student.id, programme_id=programme.id,
-                      programme_version_id=version.id, semester="2026-autumn", level="一般困难",
+                      programme_version_id=version.id, semester=semester, level="一般困难",
                       amount_fen=50000, state=state)
     db.session.add(app)
     db.session.flush()
@@ -148,3 +148,30 @@ def test_review_marks_a_row_and_is_audited(world):
     assert db.session.query(AuditEvent).filter_by(action="flag.review").count() == 1
     with pytest.raises(LookupError):
         service.review_flag(world.user("z_admin"), flag, key, "越权")
+
+
+def test_aid_to_a_withdrawn_student_counts_reviews_inside_the_jurisdiction_only(world):
+    """The flag's own count (per student, from the index) agrees with its rows, and counts a
+    review only while the reviewed application is still flagged and inside the jurisdiction."""
+    a1, b1 = world.obj["A1"], world.obj["B1"]
+    gone_a = add_student(a1.school, a1.school_class, "甲退学", status="退学")
+    gone_b = add_student(b1.school, b1.school_class, "乙转出", status="转出")
+    first = _application(gone_a, "bureau_approved")
+    _application(gone_a, "disbursed", semester="2026-spring")
+    _application(gone_a, "submitted", semester="2025-autumn")  # not approved: not flagged
+    other = _application(gone_b, "disbursed")
+    db.session.commit()
+    flag = FLAGS_BY_CODE["aid_not_enrolled"]
+    for role, total in (("bureau_officer", 2), ("bureau_officer_b", 1), ("province_admin", 3), ("z_admin", 0)):
+        c = flag.count_fn(world.user(role))
+        assert (c.total, c.reviewed) == (total, 0), role
+        assert len(flag.page(world.user(role)).rows) == total, role
+    service.review_flag(world.user("bureau_officer"), flag, f"app-{first.id}", "已追回")
+    service.review_flag(world.user("bureau_officer_b"), flag, f"app-{other.id}", "已核实")
+    db.session.commit()
+    assert (flag.count_fn(world.user("bureau_officer")).reviewed, flag.count_fn(world.user("bureau_officer")).open) == (1, 1)
+    assert flag.count_fn(world.user("province_admin")).reviewed == 2
+    gone_a.status = "在籍"  # reinstated: its applications are no longer flagged, nor their reviews
+    db.session.commit()
+    c = flag.count_fn(world.user("province_admin"))
+    assert (c.total, c.reviewed) == (1, 1)
