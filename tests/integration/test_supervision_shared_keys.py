@@ -191,7 +191,10 @@ def test_the_migration_fills_the_table_from_the_register(app, world):
     assert ("card", withdrawn.aid_card_hash) not in expected
     db.session.remove()
     directory = str(ROOT / "migrations")
-    downgrade(directory=directory, revision="0010")
+    migrate = app.extensions["migrate"]
+    from alembic.script import ScriptDirectory
+    before_0011 = ScriptDirectory.from_config(migrate.migrate.get_config(directory)).get_revision("0011").down_revision
+    downgrade(directory=directory, revision=before_0011)  # drops the table (and whatever came after 0011)
     upgrade(directory=directory)
     assert table() == expected
 
