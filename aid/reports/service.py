@@ -373,14 +373,17 @@ def snapshot_times(ids: list[int], semester: Semester) -> dict[int, datetime]:
 def stored_figures(ids: list[int], semester: Semester, codes: list[str]) -> dict[str, list[Figure]]:
     """The stored figures of these schools, already summed over schools in SQL except for the
     tables whose rows are schools."""
-    per_school = ReportFigure.table_code.in_(PER_SCHOOL_TABLES)
-    school = case((per_school, ReportFigure.school_id), else_=None)
-    rows = db.session.execute(
-        select(ReportFigure.table_code, school, ReportFigure.item, ReportFigure.detail, func.sum(ReportFigure.n1),
-               func.sum(ReportFigure.n2), func.sum(ReportFigure.n3), func.sum(ReportFigure.n4))
+    # rows whose tables list schools keep their school; the others are summed over schools
+    # (grouped on a sub-select's column: PostgreSQL does not match a repeated CASE with parameters)
+    stored = select(ReportFigure.table_code, case((ReportFigure.table_code.in_(PER_SCHOOL_TABLES), ReportFigure.school_id),
+                                                else_=None).label("school_key"),
+                  ReportFigure.item, ReportFigure.detail, ReportFigure.n1, ReportFigure.n2, ReportFigure.n3,
+                  ReportFigure.n4) \
         .where(ReportFigure.semester == str(semester), ReportFigure.school_id.in_(ids),
-               ReportFigure.table_code.in_(codes))
-        .group_by(ReportFigure.table_code, school, ReportFigure.item, ReportFigure.detail)).all()
+               ReportFigure.table_code.in_(codes)).subquery()
+    keys = (stored.c.table_code, stored.c.school_key, stored.c.item, stored.c.detail)
+    rows = db.session.execute(select(*keys, func.sum(stored.c.n1), func.sum(stored.c.n2), func.sum(stored.c.n3),
+                                     func.sum(stored.c.n4)).group_by(*keys)).all()
     out: dict[str, list[Figure]] = {c: [] for c in codes}
     for code, sid, item, detail, *values in rows:
         out[code].append(Figure(sid, code, item, detail, *(int(v or 0) for v in values)))
