@@ -316,10 +316,11 @@ def coverage_report(user, semester: Semester) -> list[CoverageRow]:
 def coverage_page(user, semester: Semester, limit: int | None = None) -> tuple[int, list[CoverageRow]]:
     """coverage_report's (total, first `limit` rows), found in SQL: the count and the rows
     shown are two statements; records are loaded only for the rows returned."""
-    from sqlalchemy.orm import selectinload
+    from sqlalchemy.orm import load_only, selectinload
 
+    from aid.org.models import School
     from aid.scoping import scope
-    from aid.students.models import Student
+    from aid.students.models import SchoolClass, Student
 
     priority = sorted(priority_codes())
     if not priority:
@@ -337,10 +338,15 @@ def coverage_page(user, semester: Semester, limit: int | None = None) -> tuple[i
         return (_coverage_count(user, where) if limit == 0 else 0), []
     total = shown[0].total
     aided = _aided_students([r.student_id for r in shown], semester)
+    # only what a row shows: the records' other columns (personal data, family, evidence text) stay unloaded
     students = {s.id: s for s in db.session.execute(
         select(Student).where(Student.id.in_([r.student_id for r in shown]))
-        .options(selectinload(Student.school_class), selectinload(Student.school))).scalars()}
-    apps = {a.id: a for a in db.session.execute(select(H).where(H.id.in_([r.id for r in shown]))).scalars()}
+        .options(load_only(Student.id, Student.school_id, Student.class_id, Student.name, Student.name_sort),
+                 selectinload(Student.school_class).load_only(SchoolClass.id, SchoolClass.name),
+                 selectinload(Student.school).load_only(School.id, School.name))).scalars()}
+    apps = {a.id: a for a in db.session.execute(
+        select(H).where(H.id.in_([r.id for r in shown]))
+        .options(load_only(H.id, H.student_id, H.state, H.level, H.level_reason))).scalars()}
     category_name = dict(db.session.execute(select(HardshipCategory.code, HardshipCategory.name)).all())
     wanted = set(priority)
     rows = []
