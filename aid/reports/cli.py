@@ -17,7 +17,6 @@ def register(app: Flask) -> None:
     @with_appcontext
     def refresh(semesters):
         """Recompute the stored report figures of every school (bureau and province reports)."""
-        from aid.extensions import db
         from aid.programmes.semesters import Semester
         from aid.reports.service import recent_semesters, refresh_all
 
@@ -26,6 +25,5 @@ def register(app: Flask) -> None:
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--semester") from None
         for semester in chosen:
-            count = refresh_all(semester)
-            db.session.commit()
+            count = refresh_all(semester)  # commits
             click.echo(f"{semester.label}：已汇总{count}所学校的统计数据。")

@@ -17,6 +17,7 @@ from datetime import datetime
 from sqlalchemy import case, delete, func, insert, select
 
 from aid.applications.models import Application
+from aid.database import reading
 from aid.extensions import db
 from aid.hardship.models import HardshipApplication, HardshipCategory
 from aid.org.models import School
@@ -332,17 +333,30 @@ def build_report(user, semester: Semester, school_id: int | None = None, only: s
 # --- snapshots: stored figures per school and semester -----------------------------------------
 
 def refresh_snapshots(ids: list[int], semester: Semester) -> datetime:
-    """Recompute and store every table's figures of these schools for the semester (replacing
-    what was stored); the caller commits. Returns the time stamped on them."""
+    """Recompute and store every table's figures of these schools for the semester, replacing
+    what was stored, and commit (the caller must have nothing pending). The figures are computed
+    in a read-only transaction and written in a short one, so writers elsewhere never wait for
+    the computation. Returns the time stamped on them (when the computation began)."""
     ids = sorted(set(ids))
-    now = utcnow()
-    if not ids:
-        return now
-    rows = []
-    for code, compute in FIGURES.items():
-        for f in compute(ids, semester) or []:
-            rows.append({"semester": str(semester), "school_id": f.school_id, "table_code": code, "item": f.item,
-                         "detail": f.detail, "n1": f.n1, "n2": f.n2, "n3": f.n3, "n4": f.n4})
+    db.session.commit()  # end the caller's transaction: the reading below begins its own
+    with reading():
+        now = utcnow()
+        rows = []
+        for code, compute in FIGURES.items():
+            for f in compute(ids, semester) or []:
+                rows.append({"semester": str(semester), "school_id": f.school_id, "table_code": code,
+                             "item": f.item, "detail": f.detail, "n1": f.n1, "n2": f.n2, "n3": f.n3, "n4": f.n4})
+        db.session.rollback()  # nothing was written
+    if ids:
+        _store(ids, semester, rows, now)
+    db.session.commit()
+    return now
+
+
+def _store(ids: list[int], semester: Semester, rows: list[dict], now: datetime) -> None:
+    # concurrent refreshes of the same schools take turns (PostgreSQL row locks; SQLite's
+    # BEGIN IMMEDIATE already serialises writers), so none adds its rows to another's
+    db.session.execute(select(School.id).where(School.id.in_(ids)).order_by(School.id).with_for_update()).all()
     db.session.execute(delete(ReportFigure).where(ReportFigure.semester == str(semester),
                                                   ReportFigure.school_id.in_(ids)))
     stamped = set(db.session.execute(select(ReportSnapshot.school_id).where(
@@ -355,11 +369,10 @@ def refresh_snapshots(ids: list[int], semester: Semester) -> datetime:
         db.session.execute(insert(ReportSnapshot), fresh)
     if rows:
         db.session.execute(insert(ReportFigure), rows)
-    return now
 
 
 def refresh_all(semester: Semester) -> int:
-    """`flask --app app reports refresh`: every school's figures for the semester."""
+    """`flask --app app reports refresh`: every school's figures for the semester (commits)."""
     ids = list(db.session.execute(select(School.id)).scalars())
     refresh_snapshots(ids, semester)
     return len(ids)
@@ -411,6 +424,4 @@ def jurisdiction_report(user, semester: Semester, only: str | None = None) -> Re
 
 def refresh_jurisdiction(user, semester: Semester) -> datetime:
     """The 刷新 button: recompute the figures of every school in the user's jurisdiction."""
-    now = refresh_snapshots(school_ids(user), semester)
-    db.session.commit()
-    return now
+    return refresh_snapshots(school_ids(user), semester)

@@ -92,7 +92,7 @@ def export(table):
 @roles(AUTHORITY)
 def refresh():
     """刷新: recompute the stored figures of every school in the jurisdiction for the semester."""
-    form, semester, _school_id = _filters()
+    _form, semester, _school_id = _filters()
     service.refresh_jurisdiction(current_user, semester)
     flash(f"{semester.label}统计数据已刷新。", "success")
     return redirect(url_for("reports.index", semester=str(semester)))

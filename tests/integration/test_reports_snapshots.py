@@ -124,3 +124,33 @@ def test_refresh_command(world, app):
     again = runner.invoke(args=["reports", "refresh", "--semester", SEMESTER])   # replaces, never duplicates
     assert again.exit_code == 0 and _snapshots() == len(world.schools)
     assert runner.invoke(args=["reports", "refresh", "--semester", "bad"]).exit_code == 2
+
+
+def test_the_computation_does_not_hold_the_write_lock(world, monkeypatch):
+    """While a refresh computes (seconds for a province), another writer gets the lock."""
+    import sqlite3
+
+    import pytest
+
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL readers never block writers")
+    _data(world)
+    computed = service.FIGURES["registered"]
+    writes = []
+
+    def registered_while_another_writes(ids, semester):
+        figures = computed(ids, semester)  # the refresh's transaction has begun
+        other = sqlite3.connect(db.engine.url.database, timeout=0.5, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")  # "database is locked" if the refresh held the write lock
+            other.execute("ROLLBACK")
+            writes.append(True)
+        finally:
+            other.close()
+        return figures
+
+    monkeypatch.setitem(service.FIGURES, "registered", registered_while_another_writes)
+    admin = world.user("province_admin")
+    service.refresh_snapshots(school_ids(admin), SEM)
+    assert writes == [True]
+    assert _snapshots() == len(school_ids(admin))
