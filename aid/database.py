@@ -1,7 +1,24 @@
 """Engine set-up: SQLite pragmas and write locking; PostgreSQL needs nothing special."""
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from flask import current_app, has_app_context, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+
+_READING = ContextVar("aid_reading", default=False)
+
+
+@contextmanager
+def reading():
+    """Transactions begun inside only read: on SQLite they begin deferred, so a long
+    computation (the report snapshots) does not hold the write lock. The caller ends the
+    transaction (commit/rollback) inside the block, before it writes."""
+    token = _READING.set(True)
+    try:
+        yield
+    finally:
+        _READING.reset(token)
 
 
 def configure_engine(engine: Engine) -> None:
@@ -25,7 +42,7 @@ def configure_engine(engine: Engine) -> None:
         # (busy_timeout) instead of failing with "database is locked" when a
         # read transaction tries to upgrade. Safe-method requests only read
         # and begin deferred, so readers never queue behind writers (WAL).
-        if has_request_context() and request.method in ("GET", "HEAD", "OPTIONS"):
+        if _READING.get() or (has_request_context() and request.method in ("GET", "HEAD", "OPTIONS")):
             conn.exec_driver_sql("BEGIN")
         elif not has_request_context() and has_app_context() and current_app.config.get("SQLITE_DEFERRED_OUTSIDE_REQUESTS"):
             # tests that read while a live server writes: a reader must not hold the lock

@@ -16,7 +16,9 @@ class Application(db.Model):
                       db.Index("ix_applications_queue", "school_id", "semester", "state"),
                       # a whole province's counts per state in one semester, index-only (school_id
                       # included: a bureau's school list is answered from it too, without table reads)
-                      db.Index("ix_applications_semester_state", "semester", "state", "school_id"))
+                      db.Index("ix_applications_semester_state", "semester", "state", "school_id"),
+                      # "has this student approved aid this semester": one index probe (应助尽助)
+                      db.Index("ix_applications_student_semester_state", "student_id", "semester", "state"))
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
     student_id: Mapped[int] = mapped_column(ForeignKey("students.id"), index=True)

@@ -31,7 +31,11 @@ class HardshipApplication(db.Model):
     """One per student and school year; adjusted each semester (a new semester row)."""
 
     __tablename__ = "hardship_applications"
-    __table_args__ = (UniqueConstraint("student_id", "semester"),)
+    __table_args__ = (UniqueConstraint("student_id", "semester"),
+                      # 应助尽助 (coverage_page): a school year's determinations with what the finding
+                      # needs, read from the index alone instead of rows with family data and evidence text
+                      db.Index("ix_hardship_applications_coverage", "school_year", "semester", "school_id",
+                               "student_id", "state", "level", "categories"))
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
     student_id: Mapped[int] = mapped_column(ForeignKey("students.id"), index=True)

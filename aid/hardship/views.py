@@ -326,4 +326,4 @@ def coverage():
                        semesters=_semester_choices())
 
 
-COVERAGE_SHOWN = 300  # rows on screen; the count covers all
+COVERAGE_SHOWN = 100  # rows on screen, as the other lists; the count covers all

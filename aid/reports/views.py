@@ -1,8 +1,8 @@
 """Report pages per school, bureau and province; every table exports to .xlsx."""
-from flask import Blueprint, abort, make_response, request
+from flask import Blueprint, abort, flash, make_response, redirect, request, url_for
 from flask_login import current_user
 
-from aid.access import SCHOOL, STAFF, roles
+from aid.access import AUTHORITY, SCHOOL, STAFF, roles
 from aid.extensions import db
 from aid.home.views import register_panel
 from aid.htmx import render_htmx
@@ -55,12 +55,19 @@ def _charts(report):
     return charts
 
 
+def _report(semester, school_id, only=None):
+    """One school's report is live; a whole jurisdiction's sums the stored figures per school."""
+    if school_id or current_user.role in SCHOOL:
+        return service.build_report(current_user, semester, school_id, only=only)
+    return service.jurisdiction_report(current_user, semester, only=only)
+
+
 @bp.route("/")
 @roles(STAFF)
 def index():
     """Every report table for the chosen semester and school (or the whole jurisdiction)."""
     form, semester, school_id = _filters()
-    report = service.build_report(current_user, semester, school_id)
+    report = _report(semester, school_id)
     return render_htmx("reports/index.html", form=form, report=report, charts=_charts(report),
                        args={"semester": str(semester), **({"school_id": school_id} if school_id else {})})
 
@@ -72,13 +79,23 @@ def export(table):
     if table not in service.BUILDERS:
         abort(404)
     _form, semester, school_id = _filters()
-    report = service.build_report(current_user, semester, school_id, only=table)
+    report = _report(semester, school_id, only=table)
     data = table_xlsx(report.tables[0], semester.label, report.scope_label)
     resp = make_response(data)
     resp.headers["Content-Type"] = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     resp.headers["Content-Disposition"] = f'attachment; filename="report-{table}-{semester}.xlsx"'
     resp.headers["Cache-Control"] = "no-store"
     return resp
+
+
+@bp.route("/refresh", methods=["POST"])
+@roles(AUTHORITY)
+def refresh():
+    """刷新: recompute the stored figures of every school in the jurisdiction for the semester."""
+    _form, semester, _school_id = _filters()
+    service.refresh_jurisdiction(current_user, semester)
+    flash(f"{semester.label}统计数据已刷新。", "success")
+    return redirect(url_for("reports.index", semester=str(semester)))
 
 
 def _panel(user):

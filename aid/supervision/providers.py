@@ -106,6 +106,28 @@ def status_change_counts(school_ids_stmt, start: date, end: date, today: date) -
     return [(CHANGE_KINDS.get(t, t), n, int(a or 0), int(b or 0), int(c or 0)) for t, n, a, b, c in rows]
 
 
+def status_change_counts_by_school(school_ids_stmt, start: date, end: date,
+                                   today: date) -> list[tuple] | None:
+    """[(school_id, kind_code, total, on_time, late, open_overdue)] for changes that happened in
+    [start, end]: status_change_counts per school (the report snapshots add them up)."""
+    change = status_change_model()
+    if change is None:
+        return None
+    processed = change.school_processed_on
+    late = and_(processed.is_not(None), processed > change.deadline)
+    open_overdue = and_(processed.is_(None), change.deadline < today)
+    on_time = and_(processed.is_not(None), processed <= change.deadline)
+    rows = db.session.execute(
+        select(change.school_id, change.kind, func.count(),
+               func.sum(case((on_time, 1), else_=0)), func.sum(case((late, 1), else_=0)),
+               func.sum(case((open_overdue, 1), else_=0)))
+        .where(change.school_id.in_(school_ids_stmt), change.happened_on >= start, change.happened_on <= end,
+               change.state.not_in(IGNORED_CHANGE_STATES))
+        .group_by(change.school_id, change.kind)
+    ).all()
+    return [(sid, t, n, int(a or 0), int(b or 0), int(c or 0)) for sid, t, n, a, b, c in rows]
+
+
 def funds_by_school(school_ids_stmt, semester: str) -> dict[int, tuple[int, int]] | None:
     """{school_id: (allocated_fen, paid_fen)} for the semester."""
     allocation = allocation_model()
@@ -145,6 +167,30 @@ def payment_timeliness(school_ids_stmt, semester: str) -> tuple[int, int, int] |
         .join(batch, batch.id == line.batch_id)
         .where(line.school_id.in_(school_ids_stmt), batch.semester == semester)).one()
     return tuple(int(v or 0) for v in row)
+
+
+def payment_timeliness_by_school(school_ids_stmt, semester: str) -> dict[int, tuple[int, int, int]] | None:
+    """{school_id: (paid on time, paid late, due and not paid)}: payment_timeliness per school."""
+    from datetime import datetime, timedelta
+
+    from aid.programmes.semesters import Semester
+
+    payments = payment_models()
+    if payments is None:
+        return None
+    line, batch = payments
+    due = datetime.combine(Semester.parse(semester).start_date + timedelta(days=PAYMENT_DUE_DAYS), datetime.min.time())
+    paid = line.status == "paid"
+    on_time = and_(paid, line.paid_at.is_not(None), line.paid_at < due)
+    late = and_(paid, line.paid_at.is_not(None), line.paid_at >= due)
+    unpaid = and_(line.status == "pending", true() if datetime.now() >= due else false())
+    rows = db.session.execute(
+        select(line.school_id, func.sum(case((on_time, 1), else_=0)), func.sum(case((late, 1), else_=0)),
+               func.sum(case((unpaid, 1), else_=0)))
+        .join(batch, batch.id == line.batch_id)
+        .where(line.school_id.in_(school_ids_stmt), batch.semester == semester)
+        .group_by(line.school_id)).all()
+    return {sid: tuple(int(v or 0) for v in values) for sid, *values in rows}
 
 
 def paid_lines_not_enrolled_select(user, not_enrolled: tuple[str, ...]):
