@@ -1,13 +1,13 @@
 """coverage indexes and report snapshots (issue 9: 统计报表 and 应助尽助 at province scale)
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0011
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0013"
-down_revision = "0010"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
