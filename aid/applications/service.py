@@ -127,11 +127,25 @@ def queue_page(user, f: QueueFilters, page: int, size: int) -> tuple[list[Applic
     return rows[:size], len(rows) > size
 
 
+# Counts stop at COUNT_CAP + 1 (shown as "10000+"), as on the student list: a province's queue would
+# otherwise count 260,000 applications on every request; exact totals are in the reports.
+COUNT_CAP = 10000
+
+
+def capped_count(stmt) -> int:
+    """Rows of a one-column select, counted up to COUNT_CAP + 1."""
+    return db.session.scalar(select(func.count()).select_from(stmt.limit(COUNT_CAP + 1).subquery()))
+
+
 def state_counts(user, f: QueueFilters) -> dict[str, int]:
-    """Counts per state under the filters other than the state itself."""
+    """Counts of the role's tabs (its states) and of all states ("") under the filters other than
+    the state itself, each capped at COUNT_CAP + 1."""
     without_state = QueueFilters(**{**f.__dict__, "state": ""})
-    sub = queue_stmt(user, without_state, columns=(Application.state, func.count())).group_by(Application.state)
-    return dict(db.session.execute(sub).all())
+    counts = {"": capped_count(queue_stmt(user, without_state, columns=(Application.id,)))}
+    for state in queue_spec(user.role).states:
+        counts[state] = capped_count(queue_stmt(user, QueueFilters(**{**f.__dict__, "state": state}),
+                                                columns=(Application.id,)))
+    return counts
 
 
 def work_counts(user) -> dict[str, int]:
@@ -160,11 +174,10 @@ def _work_counts(user) -> dict[str, int]:
     acting = [s for s in spec.states if s in spec.approve] or list(spec.states)
     if not acting:
         return {}
-    stmt = scope(select(Application.state, func.count()).where(Application.state.in_(acting),
-                                                                Application.semester.in_(recent_semesters()))
-                 .group_by(Application.state), Application, user)
-    counts = dict(db.session.execute(stmt).all())
-    return {s: counts.get(s, 0) for s in acting}
+    semesters = recent_semesters()
+    return {s: capped_count(scope(select(Application.id).where(Application.semester.in_(semesters),
+                                                               Application.state == s), Application, user))
+            for s in acting}
 
 
 # --- eligibility shown with every listed student -----------------------------------------

@@ -33,6 +33,12 @@ PAGE_SIZE = 50
 FILTERS = ("semester", "state", "school_id", "class_id", "programme_id", "level")
 
 
+@bp.app_template_filter("count_capped")
+def count_capped(n: int) -> str:
+    """A count from service.capped_count (or a sum of them): "10000+" once past the cap."""
+    return f"{service.COUNT_CAP}+" if n > service.COUNT_CAP else str(n)
+
+
 def _queue_panel(user):
     counts = service.work_counts(user)
     return {"counts": counts, "states": APPLICATION_STATES, "total": sum(counts.values())}
@@ -61,7 +67,7 @@ class _NavBadges:
         if endpoint != "applications.queue":
             return None
         if self._counts is None:
-            self._counts = sum(service.work_counts(self.user).values())
+            self._counts = count_capped(sum(service.work_counts(self.user).values()))
         return self._counts
 
 
