@@ -1,5 +1,6 @@
 """students.id_number_problem: the ID check stored at write time, for the data-quality page;
-index (school_id, id_number_hash) for its duplicates section
+index (school_id, id_number_hash) for its duplicates section; index (semester DESC, school_id) for the
+hardship list's order
 
 Revision ID: 0012
 Revises: 0010
@@ -23,6 +24,9 @@ def upgrade():
         batch_op.add_column(sa.Column("id_number_problem", sa.String(length=200), nullable=True))
         batch_op.create_index("ix_students_idproblem_school", ["id_number_problem", "school_id"], unique=False)
         batch_op.create_index("ix_students_school_idhash", ["school_id", "id_number_hash"], unique=False)
+    with op.batch_alter_table("hardship_applications", schema=None) as batch_op:
+        batch_op.create_index("ix_hardship_applications_semester_desc_school", [sa.text("semester DESC"), "school_id"],
+                              unique=False)
     fill(op.get_bind())
 
 
@@ -65,6 +69,7 @@ def fill(conn) -> int:
 
 
 def downgrade():
+    op.drop_index("ix_hardship_applications_semester_desc_school", table_name="hardship_applications")
     # plain ALTER TABLE ... DROP COLUMN (SQLite >= 3.35): a batch copy of students would trip the
     # foreign keys that point at it
     op.drop_index("ix_students_school_idhash", table_name="students")
