@@ -1,6 +1,6 @@
 """students.id_number_problem: the ID check stored at write time, for the data-quality page;
 index (school_id, id_number_hash) for its duplicates section; index (semester DESC, school_id) for the
-hardship list's order
+hardship list's order; index happened_on for the status-change queue's order
 
 Revision ID: 0012
 Revises: 0010
@@ -27,6 +27,8 @@ def upgrade():
     with op.batch_alter_table("hardship_applications", schema=None) as batch_op:
         batch_op.create_index("ix_hardship_applications_semester_desc_school", [sa.text("semester DESC"), "school_id"],
                               unique=False)
+    with op.batch_alter_table("status_changes", schema=None) as batch_op:
+        batch_op.create_index("ix_status_changes_happened_on", ["happened_on"], unique=False)
     fill(op.get_bind())
 
 
@@ -69,6 +71,7 @@ def fill(conn) -> int:
 
 
 def downgrade():
+    op.drop_index("ix_status_changes_happened_on", table_name="status_changes")
     op.drop_index("ix_hardship_applications_semester_desc_school", table_name="hardship_applications")
     # plain ALTER TABLE ... DROP COLUMN (SQLite >= 3.35): a batch copy of students would trip the
     # foreign keys that point at it
