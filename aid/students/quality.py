@@ -15,7 +15,8 @@ from aid.extensions import db
 from aid.scoping import scope, school_ids
 from aid.students.models import ArchiveItem, Student
 
-LIMIT = 200
+PAGE_LIMIT = 50  # records listed per section on the page (each is loaded with its school and class)
+EXPORT_LIMIT = 200  # ... and in the Excel report
 
 
 @dataclass
@@ -31,13 +32,13 @@ class Section:
 _SHOWN = (joinedload(Student.school), joinedload(Student.school_class))
 
 
-def _rows(stmt, limit=LIMIT):
+def _rows(stmt, limit: int):
     return db.session.execute(stmt.options(*_SHOWN).order_by(Student.school_id, Student.register_no)
                               .limit(limit)).scalars().all()
 
 
 def _count(stmt) -> int:
-    return db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    return db.session.scalar(select(func.count()).select_from(stmt.with_only_columns(Student.id).subquery()))
 
 
 # Above this many schools (the province: 150) the sections that must read every record of the
@@ -46,17 +47,18 @@ def _count(stmt) -> int:
 WIDE_SCOPE_SCHOOLS = 20
 
 
-def report(user, school_id: int | None = None, semester: str | None = None) -> list[Section]:
+def report(user, school_id: int | None = None, semester: str | None = None,
+           limit: int = PAGE_LIMIT) -> list[Section]:
     base = scope(select(Student), Student, user)
     if school_id:
         base = base.where(Student.school_id == school_id)
     wide = not school_id and len(school_ids(user)) > WIDE_SCOPE_SCHOOLS
     return [_wide(Section("duplicates", DUPLICATES_TITLE), "跨校重复注册另见监督检查的红旗清单") if wide
-            else _duplicates(user, base),
-            _no_class(base), _no_card(base),
-            _wide(Section("missing", MISSING_TITLE)) if wide else _missing(base),
-            _invalid_ids(base), _archive(base),
-            _wide(Section("no_aid", _no_aid_title(semester))) if wide else _no_aid(base, semester)]
+            else _duplicates(user, base, limit),
+            _no_class(base, limit), _no_card(base, limit),
+            _wide(Section("missing", MISSING_TITLE)) if wide else _missing(base, limit),
+            _invalid_ids(base, limit), _archive(base, limit),
+            _wide(Section("no_aid", _no_aid_title(semester))) if wide else _no_aid(base, semester, limit)]
 
 
 def _wide(sec: Section, more: str = "") -> Section:
@@ -73,7 +75,7 @@ def _no_aid_title(semester: str | None) -> str:
     return f"全日制在籍学生本学期（{semester or current_semester()}）没有任何资助申请或决定"
 
 
-def _duplicates(user, base) -> Section:
+def _duplicates(user, base, limit: int) -> Section:
     sec = Section("duplicates", DUPLICATES_TITLE)
     # the jurisdiction's hashes from (school_id, id_number_hash), each probed once in the hash index
     # for another record (any school): a school's 1,300 index probes, not a grouping of the province
@@ -81,7 +83,7 @@ def _duplicates(user, base) -> Section:
     twin = select(other.id).where(other.id_number_hash == Student.id_number_hash, other.id != Student.id).exists()
     ids = base.with_only_columns(Student.id).where(twin)
     mine = db.session.execute(select(Student).where(Student.id.in_(ids)).options(*_SHOWN)
-                              .order_by(Student.id_number_hash, Student.school_id).limit(LIMIT * 2)).scalars().all()
+                              .order_by(Student.id_number_hash, Student.school_id).limit(limit * 2)).scalars().all()
     if not mine:
         return sec
     visible = set(school_ids(user))
@@ -122,48 +124,50 @@ def _school_name(school_id: int) -> str:
     return school.name if school else ""
 
 
-def _no_class(base) -> Section:
+def _no_class(base, limit: int) -> Section:
     stmt = base.where(Student.class_id.is_(None), Student.status == "在籍")
-    return Section("no_class", "在籍但未分班", _count(stmt), [(s, "未分配班级") for s in _rows(stmt)])
+    return Section("no_class", "在籍但未分班", _count(stmt), [(s, "未分配班级") for s in _rows(stmt, limit)])
 
 
-def _no_card(base) -> Section:
+def _no_card(base, limit: int) -> Section:
     stmt = base.where(Student.study_mode == "full_time", Student.status == "在籍", Student.aid_card_hash.is_(None))
     return Section("no_card", "全日制在籍学生缺少资助卡号（资助资金无法发放到卡）", _count(stmt),
-                   [(s, "未登记中职学生资助卡或社会保障卡") for s in _rows(stmt)])
+                   [(s, "未登记中职学生资助卡或社会保障卡") for s in _rows(stmt, limit)])
 
 
-def _missing(base) -> Section:
+def _missing(base, limit: int) -> Section:
     stmt = base.where(or_(Student.phone_masked == "", Student.ethnicity == "", Student.address == "",
                           Student.name == "", Student.register_no == ""))
     rows = []
-    for s in _rows(stmt):
+    for s in _rows(stmt, limit):
         gaps = [label for label, empty in (("联系电话", not s.phone_masked), ("民族", not s.ethnicity),
                                             ("家庭住址", not s.address)) if empty]
         rows.append((s, "缺少：" + "、".join(gaps)))
     return Section("missing", MISSING_TITLE, _count(stmt), rows)
 
 
-def _invalid_ids(base) -> Section:
+def _invalid_ids(base, limit: int) -> Section:
     # checked at every write and stored (personal.check_id_number, migration 0012): an indexed count
     # driven by the problem index (few entries), never by a walk of the jurisdiction in 学籍号 order
     stmt = base.where(Student.id.in_(select(Student.id).where(Student.id_number_problem.is_not(None))))
     return Section("invalid", "身份证号码无效或与出生日期、性别不一致", _count(stmt),
-                   [(s, s.id_number_problem) for s in _rows(stmt)])
+                   [(s, s.id_number_problem) for s in _rows(stmt, limit)])
 
 
-def _archive(base) -> Section:
+def _archive(base, limit: int) -> Section:
     bad = select(ArchiveItem.student_id).where(ArchiveItem.state.in_(("missing", "mismatch")))
     stmt = base.where(Student.status == "在籍", Student.id.in_(bad))
-    rows = []
-    for s in _rows(stmt):
-        items = db.session.execute(select(ArchiveItem).where(
-            ArchiveItem.student_id == s.id, ArchiveItem.state.in_(("missing", "mismatch")))).scalars().all()
-        rows.append((s, "；".join(f"{a.label}{a.state_label}" for a in items)))
+    students = _rows(stmt, limit)
+    items: dict[int, list[ArchiveItem]] = {}
+    for a in db.session.execute(select(ArchiveItem).where(  # one query for the listed records
+            ArchiveItem.student_id.in_([s.id for s in students]),
+            ArchiveItem.state.in_(("missing", "mismatch"))).order_by(ArchiveItem.id)).scalars():
+        items.setdefault(a.student_id, []).append(a)
+    rows = [(s, "；".join(f"{a.label}{a.state_label}" for a in items.get(s.id, []))) for s in students]
     return Section("archive", "纸质档案缺失或与电子学籍不一致", _count(stmt), rows)
 
 
-def _no_aid(base, semester: str | None) -> Section:
+def _no_aid(base, semester: str | None, limit: int) -> Section:
     from aid.applications.models import Application
     from aid.students.service import current_semester
 
@@ -174,4 +178,4 @@ def _no_aid(base, semester: str | None) -> Section:
     stmt = base.where(and_(Student.study_mode == "full_time", Student.status == "在籍",
                            Student.registration_state == "verified", ~has_app.exists()))
     return Section("no_aid", _no_aid_title(semester), _count(stmt),
-                   [(s, "本学期无资助记录（免学费、助学金均未申请或审批）") for s in _rows(stmt)])
+                   [(s, "本学期无资助记录（免学费、助学金均未申请或审批）") for s in _rows(stmt, limit)])
