@@ -48,7 +48,8 @@ WIDE_SCOPE_SCHOOLS = 20
 
 
 def report(user, school_id: int | None = None, semester: str | None = None,
-           limit: int = PAGE_LIMIT) -> list[Section]:
+           limit: int | None = None) -> list[Section]:
+    limit = limit or PAGE_LIMIT
     base = scope(select(Student), Student, user)
     if school_id:
         base = base.where(Student.school_id == school_id)

@@ -259,3 +259,23 @@ def test_a_wide_jurisdiction_chooses_a_school_for_the_scanning_sections(world, c
     assert "外市错号" in html and "身份证号码校验位错误" in html  # indexed sections still answer
     html = client.get(f"/students/quality?school_id={world.obj['A2'].school.id}").get_data(as_text=True)
     assert "同城同人" in html and "范围内学校超过" not in html
+
+
+def test_the_page_lists_a_page_of_each_section_and_the_export_more(world, client, auth, monkeypatch):
+    import io
+
+    from openpyxl import load_workbook
+
+    from aid.students import quality
+
+    o = world.obj["A1"]
+    for i in range(2):
+        add_student(o.school, o.school_class, f"无卡{i}", card=False)
+    db.session.commit()
+    monkeypatch.setattr(quality, "PAGE_LIMIT", 1)
+    auth.login("a1_officer")
+    html = client.get("/students/quality").get_data(as_text=True)
+    assert ("无卡0" in html) != ("无卡1" in html) and "仅显示前 1 条" in html
+    wb = load_workbook(io.BytesIO(client.get("/students/quality/export").data))
+    text = " ".join(str(c.value) for ws in wb for row in ws.iter_rows() for c in row if c.value is not None)
+    assert "无卡0" in text and "无卡1" in text
