@@ -239,7 +239,7 @@ def _proposal_form():
     return form
 
 
-PROPOSAL_PAGE_SIZE = 100
+PROPOSAL_PAGE_SIZE = 50
 
 
 @bp.route("/proposals")
