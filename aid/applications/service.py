@@ -4,6 +4,7 @@ locking. Every step goes through aid.workflow.apply_transition."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
@@ -126,11 +127,25 @@ def queue_page(user, f: QueueFilters, page: int, size: int) -> tuple[list[Applic
     return rows[:size], len(rows) > size
 
 
+# Counts stop at COUNT_CAP + 1 (shown as "10000+"), as on the student list: a province's queue would
+# otherwise count 260,000 applications on every request; exact totals are in the reports.
+COUNT_CAP = 10000
+
+
+def capped_count(stmt) -> int:
+    """Rows of a one-column select, counted up to COUNT_CAP + 1."""
+    return db.session.scalar(select(func.count()).select_from(stmt.limit(COUNT_CAP + 1).subquery()))
+
+
 def state_counts(user, f: QueueFilters) -> dict[str, int]:
-    """Counts per state under the filters other than the state itself."""
+    """Counts of the role's tabs (its states) and of all states ("") under the filters other than
+    the state itself, each capped at COUNT_CAP + 1."""
     without_state = QueueFilters(**{**f.__dict__, "state": ""})
-    sub = queue_stmt(user, without_state, columns=(Application.state, func.count())).group_by(Application.state)
-    return dict(db.session.execute(sub).all())
+    counts = {"": capped_count(queue_stmt(user, without_state, columns=(Application.id,)))}
+    for state in queue_spec(user.role).states:
+        counts[state] = capped_count(queue_stmt(user, QueueFilters(**{**f.__dict__, "state": state}),
+                                                columns=(Application.id,)))
+    return counts
 
 
 def work_counts(user) -> dict[str, int]:
@@ -159,11 +174,10 @@ def _work_counts(user) -> dict[str, int]:
     acting = [s for s in spec.states if s in spec.approve] or list(spec.states)
     if not acting:
         return {}
-    stmt = scope(select(Application.state, func.count()).where(Application.state.in_(acting),
-                                                                Application.semester.in_(recent_semesters()))
-                 .group_by(Application.state), Application, user)
-    counts = dict(db.session.execute(stmt).all())
-    return {s: counts.get(s, 0) for s in acting}
+    semesters = recent_semesters()
+    return {s: capped_count(scope(select(Application.id).where(Application.semester.in_(semesters),
+                                                               Application.state == s), Application, user))
+            for s in acting}
 
 
 # --- eligibility shown with every listed student -----------------------------------------
@@ -286,6 +300,53 @@ def proposals(user, school_id: int, programme: Programme, semester: Semester) ->
     for s in students:
         decision, _v = programmes.decide(s, programme, semester, facts=facts[s.id], count_quota=False, version=version)
         out.append(Proposal(s, decision, existing.get(s.id)))
+    return out
+
+
+class ProposalRow(NamedTuple):
+    """One line of the 资助名单 page: what it shows of the student, the decision, any application."""
+    student_id: int
+    name: str
+    class_name: str
+    decision: Decision
+    application_id: int | None
+    application_state: str | None
+
+
+def proposal_rows(user, school_id: int, programme: Programme, semester: Semester) -> list[ProposalRow]:
+    """proposals() as plain rows for the page: the same students, order and decisions, read as
+    columns instead of records, and one engine run per distinct set of facts (students of a class
+    with the same household, state and hardship level share one decision; Decision is immutable)."""
+    if programme.kind not in PROPOSED_KINDS:
+        raise ApplicationError("只有免学费和国家助学金按名单生成建议")
+    from aid.org.models import School
+    from aid.scoping import in_jurisdiction
+    from aid.students.models import Major
+    if not in_jurisdiction(school_id, user):
+        raise ApplicationError("该学校不在您的管辖范围内")
+    version = programmes.version_for(programme, semester)
+    if version is None:
+        raise ApplicationError(f"{programme.name}在{semester.label}没有适用的政策")
+    rows = db.session.execute(
+        select(Student.id, Student.name, SchoolClass.name.label("class_name"), *programmes.fact_columns())
+        .join(SchoolClass, SchoolClass.id == Student.class_id).join(Major, Major.id == SchoolClass.major_id)
+        .join(School, School.id == Student.school_id)
+        .where(Student.school_id == school_id, Student.study_mode == "full_time", SchoolClass.study_mode == "full_time")
+        .order_by(Student.class_id, Student.name_sort)).all()
+    facts = programmes.facts_for_rows(rows, semester)
+    existing = {sid: (aid, state) for sid, aid, state in db.session.execute(
+        select(Application.student_id, Application.id, Application.state).where(
+            Application.school_id == school_id, Application.programme_id == programme.id,
+            Application.semester == str(semester)))}
+    decided: dict[int, Decision] = {}  # by id() of the shared facts object (facts outlive the loop)
+    out = []
+    for r in rows:
+        f = facts[r.id]
+        if id(f) not in decided:
+            decided[id(f)] = programmes.decide(None, programme, semester, facts=f, count_quota=False,
+                                               version=version)[0]
+        app_id, state = existing.get(r.id, (None, None))
+        out.append(ProposalRow(r.id, r.name, r.class_name, decided[id(f)], app_id, state))
     return out
 
 

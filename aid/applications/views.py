@@ -33,6 +33,12 @@ PAGE_SIZE = 50
 FILTERS = ("semester", "state", "school_id", "class_id", "programme_id", "level")
 
 
+@bp.app_template_filter("count_capped")
+def count_capped(n: int) -> str:
+    """A count from service.capped_count (or a sum of them): "10000+" once past the cap."""
+    return f"{service.COUNT_CAP}+" if n > service.COUNT_CAP else str(n)
+
+
 def _queue_panel(user):
     counts = service.work_counts(user)
     return {"counts": counts, "states": APPLICATION_STATES, "total": sum(counts.values())}
@@ -61,7 +67,7 @@ class _NavBadges:
         if endpoint != "applications.queue":
             return None
         if self._counts is None:
-            self._counts = sum(service.work_counts(self.user).values())
+            self._counts = count_capped(sum(service.work_counts(self.user).values()))
         return self._counts
 
 
@@ -233,11 +239,14 @@ def _proposal_form():
     return form
 
 
+PROPOSAL_PAGE_SIZE = 50
+
+
 @bp.route("/proposals")
 @roles(SCHOOL)
 def proposals():
     """The engine's list for a programme and semester: every eligible full-time student
-    (应免尽免), with the reasons, and those not eligible with why."""
+    (应免尽免), with the reasons, and those not eligible with why; counts of all, one page of each."""
     form = _proposal_form()
     programme = db.session.get(Programme, form.programme_id.data) if form.programme_id.data else None
     semester = programmes.parse_semester(form.semester.data)
@@ -246,13 +255,22 @@ def proposals():
         error = "尚未设置资助项目"
     else:
         try:
-            rows = service.proposals(current_user, current_user.school_id, programme, semester)
+            rows = service.proposal_rows(current_user, current_user.school_id, programme, semester)
         except service.ApplicationError as exc:
             error = str(exc)
     eligible = [r for r in rows if r.decision.eligible]
+    ineligible = [r for r in rows if not r.decision.eligible]
+    page = max(request.args.get("page", 1, type=int), 1)
+    ipage = max(request.args.get("ipage", 1, type=int), 1)
+    size = PROPOSAL_PAGE_SIZE
+    args = {"semester": str(semester), "programme_id": programme.id} if programme else {}
     return render_template("applications/proposals.html", form=form, programme=programme, semester=semester,
-                           eligible=eligible, ineligible=[r for r in rows if not r.decision.eligible],
-                           missing=sum(1 for r in eligible if r.existing is None), error=error, states=APPLICATION_STATES)
+                           eligible=eligible[(page - 1) * size:page * size], eligible_total=len(eligible),
+                           ineligible=ineligible[(ipage - 1) * size:ipage * size], ineligible_total=len(ineligible),
+                           page=page, has_next=len(eligible) > page * size, ipage=ipage,
+                           ihas_next=len(ineligible) > ipage * size, args=args,
+                           missing=sum(1 for r in eligible if r.application_id is None), error=error,
+                           states=APPLICATION_STATES)
 
 
 @bp.route("/proposals/generate", methods=["POST"])

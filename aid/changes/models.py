@@ -57,7 +57,8 @@ class StatusChange(db.Model):
     target_school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id"), index=True)  # transfers
     student_id: Mapped[int] = mapped_column(ForeignKey("students.id"), index=True)
     kind: Mapped[str] = mapped_column(String(16), index=True)
-    happened_on: Mapped[date] = mapped_column(Date)
+    # indexed in the queue's order (happened_on, id): a page stops after its rows instead of sorting all
+    happened_on: Mapped[date] = mapped_column(Date, index=True)
     reason: Mapped[str] = mapped_column(Text)
     from_class_id: Mapped[int | None] = mapped_column(ForeignKey("school_classes.id"))
     # 留级 / 转专业 / 转班: the new class; 转学: the class the receiving school places the student in

@@ -34,7 +34,7 @@ from aid.workflow import TransitionError
 
 bp = Blueprint("changes", __name__, url_prefix="/changes")
 ACTORS = ("school_officer", "school_leader", "bureau_officer")
-QUEUE_LIMIT = 200
+QUEUE_PAGE_SIZE = 50  # rows per page: each row computes its deadline and actions, so pages, not 200 at once
 
 register_nav("changes.queue", "学籍异动", STAFF)
 register_nav("changes.calendar", "工作日历", STAFF)
@@ -83,12 +83,15 @@ def queue():
         "q": (form.q.data or "").strip() if valid else "",
         "todo": bool(form.todo.data) if valid else False,
     }
-    rows = db.session.execute(service.queue_select(current_user, **filters).limit(QUEUE_LIMIT + 1)).scalars().all()
-    truncated = len(rows) > QUEUE_LIMIT
+    page = max(request.args.get("page", 1, type=int), 1)
+    rows = db.session.execute(service.queue_select(current_user, **filters).offset((page - 1) * QUEUE_PAGE_SIZE)
+                              .limit(QUEUE_PAGE_SIZE + 1)).scalars().all()
     cal, n = get_calendar(), service.deadline_workdays()
     items = [(c, service.timeliness(c, cal=cal, n=n), service.available_actions(c, current_user))
-             for c in rows[:QUEUE_LIMIT]]
-    return render_htmx("changes/queue.html", form=form, items=items, truncated=truncated,
+             for c in rows[:QUEUE_PAGE_SIZE]]
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_htmx("changes/queue.html", form=form, items=items, page=page,
+                       has_next=len(rows) > QUEUE_PAGE_SIZE, args=args,
                        todo=service.todo_count(current_user), states=CHANGE_STATES, bulk_form=BulkForm(),
                        bulk_action=_bulk_action(), message=None, refused=[])
 
@@ -139,10 +142,12 @@ def bulk():
 def _queue_partial_response(message, refused, status):
     from flask import make_response
 
-    rows = db.session.execute(service.queue_select(current_user, todo=True).limit(QUEUE_LIMIT)).scalars().all()
+    rows = db.session.execute(service.queue_select(current_user, todo=True).limit(QUEUE_PAGE_SIZE + 1)).scalars().all()
     cal, n = get_calendar(), service.deadline_workdays()
-    items = [(c, service.timeliness(c, cal=cal, n=n), service.available_actions(c, current_user)) for c in rows]
-    html = render_template("changes/_queue.html", items=items, truncated=False, states=CHANGE_STATES,
+    items = [(c, service.timeliness(c, cal=cal, n=n), service.available_actions(c, current_user))
+             for c in rows[:QUEUE_PAGE_SIZE]]
+    html = render_template("changes/_queue.html", items=items, page=1, has_next=len(rows) > QUEUE_PAGE_SIZE,
+                           args={"todo": "y"}, states=CHANGE_STATES,
                            bulk_form=BulkForm(), bulk_action=_bulk_action(), message=message, refused=refused)
     return make_response(html, status)
 

@@ -17,7 +17,7 @@ from aid.core.errors import InvalidValue
 
 __all__ = [
     "InvalidValue", "ResidentId", "normalize_digits", "parse_resident_id",
-    "check_id_consistency", "validate_bank_card", "validate_social_security_card",
+    "check_id_consistency", "id_number_problem", "validate_bank_card", "validate_social_security_card",
     "validate_phone", "mask_id", "mask_card", "mask_phone",
     "generate_resident_id", "generate_bank_card",
 ]
@@ -130,6 +130,19 @@ def check_id_consistency(rid: ResidentId, birth_date: date | None,
     elif g and g != rid.gender:
         problems.append(f"性别“{g}”与身份证号码（{rid.gender}）不一致")
     return problems
+
+
+def id_number_problem(number: object, birth_date: date | None, gender: str | None,
+                      today: date | None = None) -> str | None:
+    """What is wrong with a stored ID number and the record's own birth date and gender, as one
+    Chinese message, or None. Stored on the student at every write (students.personal) so the
+    data-quality page counts problems instead of decrypting every ID on each view."""
+    try:
+        rid = parse_resident_id(number, today)
+    except InvalidValue as exc:
+        return str(exc)
+    problems = check_id_consistency(rid, birth_date, gender)
+    return "；".join(problems) if problems else None
 
 
 def _card_digits(raw: object, label: str) -> str:

@@ -60,6 +60,12 @@ class HardshipApplication(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
 
+# the list's order (newest semester, then school): a page reads one school's determinations and
+# sorts only those by class and name, not all of a province's 34,000
+db.Index("ix_hardship_applications_semester_desc_school", HardshipApplication.semester.desc(),
+         HardshipApplication.school_id)
+
+
 class HardshipEvidence(db.Model):
     """An evidence file of a hardship application, stored under STORAGE_DIR (never static/)."""
 

@@ -13,7 +13,8 @@ from sqlalchemy import func, insert, select, text
 
 from aid.auth.models import User
 from aid.auth.service import hash_password
-from aid.core.identity import generate_bank_card, generate_resident_id, mask_card, mask_id, mask_phone
+from aid.core.identity import (generate_bank_card, generate_resident_id, id_number_problem, mask_card, mask_id,
+                               mask_phone)
 from aid.core.protected import cipher
 from aid.demo import GIVEN, SURNAMES
 from aid.extensions import db
@@ -129,6 +130,7 @@ def build(schools: int, students: int, seed: int = 1, echo=print) -> BenchContex
                 school_id=sid, class_id=cls.id, register_no=f"{sid:04d}{seq:08d}", name=name,
                 name_sort="".join(lazy_pinyin(name)), gender=gender, ethnicity="汉族", birth_date=born,
                 id_number_enc=c.encrypt(number), id_number_hash=c.search_hash(number), id_number_masked=mask_id(number),
+                id_number_problem=id_number_problem(number, born, gender),
                 household="rural" if rng.random() < 0.65 else "urban", study_mode=cls.study_mode,
                 enrolment_date=cls.intake_date, status="在籍" if rng.random() < 0.96 else rng.choice(("休学", "退学")),
                 registration_state=rng.choices(("verified", "submitted", "draft", "returned"), (85, 7, 6, 2))[0],

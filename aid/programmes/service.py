@@ -288,28 +288,84 @@ def facts_for(student, semester: Semester, *, academic_excellent: bool | None = 
     return facts
 
 
-def _facts(student, hardship_level, hold_reason, excellent) -> StudentFacts:
-    cls = student.school_class
-    major = cls.major if cls is not None else None
-    school = student.school
+def fact_columns():
+    """The register's columns the engine reads, for selecting plain rows instead of records (lists of
+    a whole school): select them from students joined to school_classes, majors and schools and
+    pass each row to facts_from_row(). Labels match the attributes _facts() reads from records."""
+    from aid.org.models import School
+    from aid.students.models import Major, SchoolClass, Student
+    return (Student.study_mode, Student.status, Student.registration_state, Student.household,
+            Student.enrolment_date, SchoolClass.study_mode.label("class_study_mode"),
+            SchoolClass.intake_date, SchoolClass.programme_years, Major.agriculture_related,
+            Major.opera_performance, Major.other_performing_arts, School.ethnic_minority_area,
+            School.contiguous_poverty_area, School.ownership)
+
+
+def facts_from_row(row, hardship_level, hold_reason, excellent, has_class: bool = True) -> StudentFacts:
     return StudentFacts(
-        study_mode=cls.study_mode if cls is not None and cls.study_mode == "part_time" else student.study_mode,
-        register_status=student.status,
-        registration_state=student.registration_state,
-        household=student.household,
-        intake_date=cls.intake_date if cls is not None else student.enrolment_date,
-        programme_length_years=cls.programme_years if cls is not None else 3,
-        major_agriculture=bool(major and major.agriculture_related),
-        major_opera=bool(major and major.opera_performance),
-        major_other_performing_arts=bool(major and major.other_performing_arts),
-        school_ethnic_minority_area=bool(school.ethnic_minority_area),
-        school_contiguous_poverty_area=bool(school.contiguous_poverty_area),
-        school_ownership=school.ownership,
+        study_mode=row.class_study_mode if has_class and row.class_study_mode == "part_time" else row.study_mode,
+        register_status=row.status,
+        registration_state=row.registration_state,
+        household=row.household,
+        intake_date=row.intake_date if has_class else row.enrolment_date,
+        programme_length_years=row.programme_years if has_class else 3,
+        major_agriculture=bool(has_class and row.agriculture_related),
+        major_opera=bool(has_class and row.opera_performance),
+        major_other_performing_arts=bool(has_class and row.other_performing_arts),
+        school_ethnic_minority_area=bool(row.ethnic_minority_area),
+        school_contiguous_poverty_area=bool(row.contiguous_poverty_area),
+        school_ownership=row.ownership,
         hardship_level=hardship_level or None,
         has_hold=hold_reason is not None,
         hold_reason=hold_reason,
         academic_excellent=excellent,
     )
+
+
+class _RecordRow:
+    """A student record seen through the labels of fact_columns()."""
+
+    def __init__(self, student):
+        cls = student.school_class
+        major = cls.major if cls is not None else None
+        school = student.school
+        self.study_mode, self.status = student.study_mode, student.status
+        self.registration_state, self.household = student.registration_state, student.household
+        self.enrolment_date = student.enrolment_date
+        self.class_study_mode = cls.study_mode if cls is not None else None
+        self.intake_date = cls.intake_date if cls is not None else None
+        self.programme_years = cls.programme_years if cls is not None else None
+        self.agriculture_related = major.agriculture_related if major is not None else False
+        self.opera_performance = major.opera_performance if major is not None else False
+        self.other_performing_arts = major.other_performing_arts if major is not None else False
+        self.ethnic_minority_area = school.ethnic_minority_area
+        self.contiguous_poverty_area = school.contiguous_poverty_area
+        self.ownership = school.ownership
+
+
+def _facts(student, hardship_level, hold_reason, excellent) -> StudentFacts:
+    return facts_from_row(_RecordRow(student), hardship_level, hold_reason, excellent,
+                          has_class=student.school_class is not None)
+
+
+def facts_for_rows(rows, semester: Semester) -> dict[int, StudentFacts]:
+    """facts_for_many() for plain rows carrying `id` and ending with fact_columns(). Students with
+    the same values share one (immutable) StudentFacts, so callers can decide once per object."""
+    from aid.changes.holds import holds_for
+    n = len(fact_columns())
+    ids = [r.id for r in rows]
+    levels = hardship_levels_for(ids, semester)
+    holds = holds_for(ids, semester.start_date)
+    excellent = excellent_students(ids, semester)
+    made: dict[tuple, StudentFacts] = {}
+    out = {}
+    for r in rows:
+        extra = (levels.get(r.id), holds.get(r.id), r.id in excellent)
+        key = tuple(r[-n:]) + extra
+        if key not in made:
+            made[key] = facts_from_row(r, *extra)
+        out[r.id] = made[key]
+    return out
 
 
 def decide(student, programme: Programme, semester: Semester, *, facts: StudentFacts | None = None,

@@ -17,8 +17,8 @@ from pypinyin import lazy_pinyin
 from sqlalchemy import insert, select
 
 from aid.audit.service import record
-from aid.core.identity import (InvalidValue, check_id_consistency, mask_card, mask_id, mask_phone,
-                               normalize_digits, parse_resident_id, validate_bank_card, validate_phone,
+from aid.core.identity import (InvalidValue, check_id_consistency, id_number_problem, mask_card, mask_id,
+                               mask_phone, normalize_digits, parse_resident_id, validate_bank_card, validate_phone,
                                validate_social_security_card)
 from aid.core.protected import cipher
 from aid.extensions import db
@@ -480,6 +480,7 @@ def _to_record(v: dict, school_id: int, c) -> dict:
         "name_sort": "".join(lazy_pinyin(v["name"])), "gender": v["gender"], "ethnicity": v["ethnicity"],
         "birth_date": v["birth_date"], "id_number_enc": c.encrypt(v["id_number"]),
         "id_number_hash": v["id_number_hash"], "id_number_masked": mask_id(v["id_number"]),
+        "id_number_problem": id_number_problem(v["id_number"], v["birth_date"], v["gender"]),
         "household": v["household"], "study_mode": v["study_mode"], "enrolment_date": v["enrolment_date"],
         "status": "在籍", "registration_state": "draft", "registration_note": "",
         "aid_card_enc": c.encrypt(card) if card else None, "aid_card_hash": c.search_hash(card) if card else None,

@@ -84,6 +84,12 @@ class Student(db.Model):
         db.Index("ix_students_mode_name_school", "study_mode", "name", "school_id"),
         # counts per school, study mode and registration state (dashboards, 电子注册): index-only
         db.Index("ix_students_school_mode_regstate", "school_id", "study_mode", "registration_state"),
+        # the data-quality page: only records with a problem have a non-NULL key, so the count and
+        # the page read those entries alone, for a school as for the province
+        db.Index("ix_students_idproblem_school", "id_number_problem", "school_id"),
+        # a jurisdiction's ID hashes without reading its rows (the data-quality page's duplicates:
+        # each hash probed against ix_students_idhash_status_school_mode)
+        db.Index("ix_students_school_idhash", "school_id", "id_number_hash"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
@@ -99,6 +105,9 @@ class Student(db.Model):
     # active_history: a change loads the old value, so the shared-key groups it left are refreshed too
     id_number_hash: Mapped[str] = mapped_column(String(64), index=True, active_history=True)
     id_number_masked: Mapped[str] = mapped_column(String(20))
+    # what is wrong with the ID number (invalid, or at odds with birth date / gender); NULL when
+    # nothing is. Set at every write (personal.set_id_number / check_id_number), never on a view.
+    id_number_problem: Mapped[str | None] = mapped_column(String(200))
     household: Mapped[str] = mapped_column(String(10), default="rural")
     study_mode: Mapped[str] = mapped_column(String(16), default="full_time", index=True)
     enrolment_date: Mapped[date]

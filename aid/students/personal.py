@@ -1,13 +1,23 @@
 """Writing personal data onto a student: validated, sealed, masked — in one place."""
 from __future__ import annotations
 
-from aid.core.identity import mask_card, mask_id, mask_phone
+from aid.core.identity import id_number_problem, mask_card, mask_id, mask_phone
 from aid.core.protected import open_sealed, seal
 
 
 def set_id_number(student, number: str) -> None:
+    """Seal the ID number; set the student's birth date and gender first (they are checked against it)."""
     student.id_number_enc, student.id_number_hash = seal(number)
     student.id_number_masked = mask_id(number)
+    check_id_number(student, number)
+
+
+def check_id_number(student, number: str | None = None) -> None:
+    """Store what is wrong with the ID number against the record's birth date and gender (None: nothing).
+    Call after any change of the ID, birth date or gender; `number` saves decrypting it again."""
+    if number is None:
+        number = open_sealed(student.id_number_enc)
+    student.id_number_problem = id_number_problem(number, student.birth_date, student.gender)
 
 
 def set_aid_card(student, number: str | None, kind: str = "aid_card") -> None:

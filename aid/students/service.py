@@ -255,6 +255,8 @@ def update_student(actor, student: Student, data: dict, expected_version: int | 
         student.name_sort = "".join(lazy_pinyin(student.name))
         if search_hash(clean["id_number"]) != student.id_number_hash:
             personal.set_id_number(student, clean["id_number"])
+        else:  # birth date or gender may have changed: the stored check follows them
+            personal.check_id_number(student, clean["id_number"])
     new_kind = data.get("aid_card_kind") or "aid_card"
     if clean["aid_card"] is None or search_hash(clean["aid_card"]) != student.aid_card_hash \
             or new_kind != student.aid_card_kind:

@@ -666,7 +666,7 @@ def quality_export():
 
     from aid.audit.service import record
     school_id = request.args.get("school_id", type=int)
-    data = excel.quality_bytes(quality.report(current_user, school_id))
+    data = excel.quality_bytes(quality.report(current_user, school_id, limit=quality.EXPORT_LIMIT))
     record("students.export", user=current_user, object_type="students", school_id=current_user.school_id,
            after={"report": "quality", "school_id": school_id}, summary="导出学籍数据质量报告")
     db.session.commit()

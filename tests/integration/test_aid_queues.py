@@ -59,6 +59,27 @@ def test_officer_reviews_in_bulk_and_counts_update_out_of_band(world, client, au
     assert {db.session.get(Application, a.id).state, db.session.get(Application, b.id).state} == {"reviewed"}
 
 
+def test_queue_counts_stop_at_the_cap_and_say_so(world, client, auth, monkeypatch):
+    import re
+
+    make(world, "A1", "submitted")
+    make(world, "A1b", "submitted")
+    auth.login("a1_officer")
+    page = client.get("/applications/queue").get_data(as_text=True)
+    tabs = page[page.index('id="queue-counts"'):page.index("</nav>", page.index('id="queue-counts"'))]
+    assert re.search(r"已提交\s*<span class=\"badge\">2</span>", tabs)  # exact under the cap
+    total = db.session.scalar(select(func.count()).select_from(Application).where(
+        Application.school_id == world.obj["A1"].school.id, Application.semester == str(SEM)))
+    assert total > 2 and re.search(rf"全部\s*<span class=\"badge\">{total}</span>", tabs)
+    monkeypatch.setattr(applications, "COUNT_CAP", 1)
+    page = client.get("/applications/queue").get_data(as_text=True)
+    tabs = page[page.index('id="queue-counts"'):page.index("</nav>", page.index('id="queue-counts"'))]
+    assert re.search(r"已提交\s*<span class=\"badge\">1\+</span>", tabs)
+    assert re.search(r"全部\s*<span class=\"badge\">1\+</span>", tabs)
+    assert 'class="badge nav-badge">1+<' in page
+    assert page.count('name="sel"') == 2  # the rows themselves are not capped
+
+
 def test_leader_approves_and_returns_with_a_reason(world, client, auth):
     a = make(world, "A1", "reviewed")
     b = make(world, "A1b", "reviewed")
@@ -198,6 +219,27 @@ def test_a_part_time_student_never_appears_on_the_proposal_list(world, client, a
     names = set(db.session.execute(select(Application.student_id).where(
         Application.semester == str(SEM), Application.programme_id == waiver.id)).scalars())
     assert names == {o.student.id, world.obj["A1b"].student.id}
+
+
+def test_the_proposal_list_counts_everyone_and_shows_one_page(world, client, auth, monkeypatch):
+    from aid.applications import views
+
+    o = world.obj["A1"]
+    for i in range(3):
+        add_student(o.school, o.school_class, f"农村学生{i}", household="rural")
+    add_student(o.school, o.school_class, "城镇学生甲", household="urban")
+    add_student(o.school, o.school_class, "城镇学生乙", household="urban")
+    db.session.commit()
+    monkeypatch.setattr(views, "PROPOSAL_PAGE_SIZE", 2)
+    auth.login("a1_officer")
+    waiver = programmes.programme_by_code("tuition_waiver")
+    base = f"/applications/proposals?semester={SEM}&programme_id={waiver.id}"
+    pages = [client.get(f"{base}&page={n}").get_data(as_text=True) for n in (1, 2, 3)]
+    assert all("符合条件 5 人，尚未生成申请 5 人" in p and "不符合条件的全日制学生（2 人）" in p for p in pages)
+    assert "为 5 名学生生成申请草稿" in pages[0] and "下一页" in pages[0] and "上一页" not in pages[0]
+    listed = [n for n in ("A1学生甲", "A1学生乙", "农村学生0", "农村学生1", "农村学生2") if any(n in p for p in pages)]
+    assert len(listed) == 5 and sum(p.count("<td>农村学生") for p in pages) == 3  # each on exactly one page
+    assert "城镇学生甲" in pages[0] and "城镇学生乙" in pages[0]  # the ineligible list has its own pages
 
 
 def _pdf_text(resp) -> str:

@@ -93,6 +93,30 @@ def test_proposals_list_every_eligible_full_time_student_once(world):
     assert pt.id not in ids and urban.id not in ids
 
 
+def test_the_page_rows_decide_exactly_as_the_proposals(world):
+    """proposal_rows (columns, one engine run per distinct facts) = proposals (records, one per student)."""
+    w = world
+    o = w.obj["A1"]
+    urban = add_student(o.school, o.school_class, "城镇学生", household="urban")
+    add_student(o.school, o.school_class, "休学学生", status="休学")
+    add_student(o.school, o.school_class, "待注册学生", registration_state="draft")
+    add_student(o.school, o.school_class, "困难学生", household="urban")
+    determine(w, urban, level="特别困难")
+    db.session.commit()
+    officer = w.users["school_officer"]
+    for code in ("tuition_waiver", "national_grant"):
+        prog = programmes.programme_by_code(code)
+        applications.generate_proposals(officer, o.school.id, prog, SEM) if code == "tuition_waiver" else None
+        records = applications.proposals(officer, o.school.id, prog, SEM)
+        rows = applications.proposal_rows(officer, o.school.id, prog, SEM)
+        assert [r.student_id for r in rows] == [p.student.id for p in records]
+        assert [r.decision for r in rows] == [p.decision for p in records]
+        assert [(r.name, r.class_name) for r in rows] == [(p.student.name, p.student.school_class.name) for p in records]
+        assert [(r.application_id, r.application_state) for r in rows] == \
+            [(p.existing.id, p.existing.state) if p.existing else (None, None) for p in records]
+        assert {r.decision.eligible for r in rows} == {True, False}
+
+
 def test_a_part_time_student_cannot_be_forced_onto_a_list(world):
     o = world.obj["A1"]
     part_time = SchoolClass(school_id=o.school.id, major_id=o.major.id, name="A1非全日制班2",

@@ -355,6 +355,20 @@ def test_queue_filters_answer_htmx_with_the_partial(app, world):
     assert "待我处理" in bureau.client.get("/changes/todo-count").get_data(as_text=True)
 
 
+def test_queue_pages_keep_the_filters(app, world, monkeypatch):
+    from aid.changes import views
+
+    monkeypatch.setattr(views, "QUEUE_PAGE_SIZE", 1)
+    bureau = login(app, world, "bureau_officer")
+    first = bureau.client.get("/changes/?kind=suspend").get_data(as_text=True)
+    second = bureau.client.get("/changes/?kind=suspend&page=2").get_data(as_text=True)
+    names = ("A1学生甲", "A2学生甲")
+    assert [n for n in names if n in first] and [n for n in names if n in second]
+    assert {n for n in names if n in first} | {n for n in names if n in second} == set(names)
+    assert not {n for n in names if n in first} & {n for n in names if n in second}
+    assert "page=2" in first and "kind=suspend" in first[first.index('class="pager"'):] and "上一页" in second
+
+
 def test_holds_interface_and_payments_protocol(app, world):
     student = world.obj["A1"].student
     assert holds_for([]) == {}

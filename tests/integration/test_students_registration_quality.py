@@ -1,7 +1,7 @@
 """Electronic registration (submit / verify / return) and the data-quality page's scoping."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from aid.extensions import db
 from aid.students import personal
@@ -173,3 +173,109 @@ def test_quality_export_is_scoped_and_masked(world, client, auth):
     assert "该身份证号已在其他学校注册" in text and own.id_number_masked in text
     assert personal.reveal(own, "id_number") not in text and "他校同人" not in text and twin.register_no not in text
     assert not any(c.data_type == "f" for ws in wb for row in ws.iter_rows() for c in row)
+
+
+# ---------------------------------------------------------------- stored ID check (issue 9)
+
+def _bad_id(number: str) -> str:
+    """The same number with a wrong check digit."""
+    return number[:-1] + ("0" if number[-1] != "0" else "1")
+
+
+def test_a_bad_id_written_shows_on_the_quality_page_until_it_is_corrected(world, client, auth):
+    o = world.obj["A1"]
+    s = add_student(o.school, o.school_class, "错号学生", registration_state="draft")
+    good = personal.reveal(s, "id_number")
+    personal.set_id_number(s, _bad_id(good))  # e.g. a record carried over from an older register
+    db.session.commit()
+    assert s.id_number_problem == "身份证号码校验位错误"
+    auth.login("a1_officer")
+    html = client.get("/students/quality").get_data(as_text=True)
+    assert "错号学生" in html and "身份证号码校验位错误" in html
+    resp = auth.post(f"/students/{s.id}/edit", {
+        "version": s.version, "register_no": s.register_no, "name": s.name, "id_number": good,
+        "gender": s.gender, "birth_date": s.birth_date.isoformat(), "ethnicity": "汉族", "household": "rural",
+        "class_id": s.class_id, "aid_card_kind": "aid_card", "aid_card": "", "keep_card": "1",
+        "phone": "13912345678", "address": "某地"})
+    assert resp.status_code == 302
+    db.session.expire_all()
+    assert s.id_number_problem is None
+    html = client.get("/students/quality").get_data(as_text=True)
+    assert "错号学生" not in html and "身份证号码校验位错误" not in html
+
+
+def test_a_birth_date_at_odds_with_the_id_is_stored_and_listed_for_the_bureau(world, client, auth):
+    from datetime import date
+
+    o = world.obj["A2"]
+    s = add_student(o.school, o.school_class, "生日不符")
+    s.birth_date = date(2008, 6, 1)
+    personal.check_id_number(s)  # the check follows a change of birth date or gender
+    db.session.commit()
+    auth.login("a_bureau")
+    html = client.get("/students/quality").get_data(as_text=True)
+    assert "生日不符" in html and "出生日期2008-06-01与身份证号码中的出生日期2008-05-17不一致" in html
+
+
+def test_the_migration_fills_the_check_for_existing_records(world):
+    import importlib.util
+    from pathlib import Path
+
+    from sqlalchemy import update
+
+    from aid.core.protected import cipher
+
+    path = next((Path(__file__).resolve().parents[2] / "migrations" / "versions").glob("*_id_number_problem.py"))
+    spec = importlib.util.spec_from_file_location("migration_id_number_problem", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+
+    bad = world.obj["A1"].student
+    other = world.obj["B1"].student
+    # records as they were before the column existed: a bad ID sealed directly, nothing stored
+    db.session.execute(update(Student).where(Student.id == bad.id).values(
+        id_number_enc=cipher().encrypt(_bad_id(personal.reveal(bad, "id_number")))))
+    db.session.execute(update(Student).values(id_number_problem=None))
+    db.session.commit()
+    assert migration.fill(db.session.connection()) == 1
+    db.session.commit()
+    db.session.expire_all()
+    assert bad.id_number_problem == "身份证号码校验位错误" and other.id_number_problem is None
+    assert db.session.scalar(select(func.count()).where(Student.id_number_problem.is_not(None))) == 1
+
+
+def test_a_wide_jurisdiction_chooses_a_school_for_the_scanning_sections(world, client, auth, monkeypatch):
+    from aid.students import quality
+
+    o = world.obj["B1"]
+    s = add_student(o.school, o.school_class, "外市错号")
+    personal.set_id_number(s, _bad_id(personal.reveal(s, "id_number")))
+    _twin(world, world.obj["A1"].student, "A2", "同城同人")
+    db.session.commit()
+    monkeypatch.setattr(quality, "WIDE_SCOPE_SCHOOLS", 2)
+    auth.login("p_admin")
+    html = client.get("/students/quality").get_data(as_text=True)
+    assert "范围内学校超过2所，请先选择学校查看此项" in html and "同城同人" not in html
+    assert "外市错号" in html and "身份证号码校验位错误" in html  # indexed sections still answer
+    html = client.get(f"/students/quality?school_id={world.obj['A2'].school.id}").get_data(as_text=True)
+    assert "同城同人" in html and "范围内学校超过" not in html
+
+
+def test_the_page_lists_a_page_of_each_section_and_the_export_more(world, client, auth, monkeypatch):
+    import io
+
+    from openpyxl import load_workbook
+
+    from aid.students import quality
+
+    o = world.obj["A1"]
+    for i in range(2):
+        add_student(o.school, o.school_class, f"无卡{i}", card=False)
+    db.session.commit()
+    monkeypatch.setattr(quality, "PAGE_LIMIT", 1)
+    auth.login("a1_officer")
+    html = client.get("/students/quality").get_data(as_text=True)
+    assert ("无卡0" in html) != ("无卡1" in html) and "仅显示前 1 条" in html
+    wb = load_workbook(io.BytesIO(client.get("/students/quality/export").data))
+    text = " ".join(str(c.value) for ws in wb for row in ws.iter_rows() for c in row if c.value is not None)
+    assert "无卡0" in text and "无卡1" in text

@@ -11,7 +11,7 @@ from stdnum.cn import ric
 from aid.core import errors
 from aid.core.identity import (
     InvalidValue, ResidentId, check_id_consistency, generate_bank_card,
-    generate_resident_id, mask_card, mask_id, mask_phone, normalize_digits,
+    generate_resident_id, id_number_problem, mask_card, mask_id, mask_phone, normalize_digits,
     parse_resident_id, validate_bank_card, validate_phone, validate_social_security_card,
 )
 
@@ -354,3 +354,13 @@ def test_generated_bank_card_is_valid(seed, prefix):
     assert validate_social_security_card(card) == card
     broken = card[:-1] + str((int(card[-1]) + 1) % 10)
     assert not luhn.is_valid(broken)
+
+
+def test_id_number_problem_is_one_message_or_none():
+    number = generate_resident_id(random.Random(3), "350102", date(2008, 5, 17), "女")
+    assert id_number_problem(number, date(2008, 5, 17), "女", today=TODAY) is None
+    assert id_number_problem(number, None, "", today=TODAY) is None  # missing values are not reported
+    broken = number[:-1] + ("0" if number[-1] != "0" else "1")
+    assert id_number_problem(broken, date(2008, 5, 17), "女", today=TODAY) == "身份证号码校验位错误"
+    both = id_number_problem(number, date(2008, 5, 18), "男", today=TODAY)
+    assert "出生日期2008-05-18与身份证号码中的出生日期2008-05-17不一致" in both and "；" in both and "（女）" in both
