@@ -3,7 +3,7 @@ index (school_id, id_number_hash) for its duplicates section; index (semester DE
 hardship list's order; index happened_on for the status-change queue's order
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0013
 
 Existing rows are checked once here with the same plain function the writes use
 (aid.core.identity.id_number_problem), decrypting each ID number with the instance's data key.
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0010"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
