@@ -174,10 +174,11 @@ def ledger(rows: int = 1000) -> dict:
         load = os.getloadavg()[0]
         product, product_cpu, chromium, chromium_cpu = [], [], [], []
         for _ in range(LEDGER_REPEAT + 1):
+            stats: dict = {}
             c0, t0 = _cpu(), time.perf_counter()
-            data = L.render_ledger_pdf(led)
+            data = L.render_ledger_pdf(led, stats=stats)
             product.append(time.perf_counter() - t0)
-            product_cpu.append(_cpu() - c0)
+            product_cpu.append(_cpu() - c0 + stats.get("worker_cpu_s", 0.0))
             chrome_run = _chromium(html_path, chrome_pdf)
             chromium.append(chrome_run["wall_s"])
             chromium_cpu.append(chrome_run["cpu_s"])
@@ -192,7 +193,7 @@ def ledger(rows: int = 1000) -> dict:
             "ratio": warm / chrome, "cold_ratio": product[0] / chrome,
             # CPU seconds of the product (this process and its render workers), and of
             # Chromium with all its helper processes
-            "product_cpu_s": product_cpu, "chromium_cpu_s": chromium_cpu,
+            "product_cpu_s": product_cpu, "render": stats, "chromium_cpu_s": chromium_cpu,
             "load_avg_1min_before": load, "cpus": os.cpu_count(),
             "batch_id": batch.id, "document_id": doc.id, "document_bytes": doc.size}
 
@@ -223,13 +224,14 @@ def ledger_rss(rows: int = 5000) -> dict:
     total = sum(r.amount_fen for r in lines)
     big = replace(base, pages=L.paginate(lines), count=rows, total_fen=total, total_capital=capital_amount(total))
     before = _vm_hwm_mb()
+    stats: dict = {}
     t0 = time.perf_counter()
-    data = L.render_ledger_pdf(big)
+    data = L.render_ledger_pdf(big, stats=stats)
     seconds = time.perf_counter() - t0
-    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    workers = max(stats.get("worker_peak_mb", 0), resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
     return {"rows": rows, "pages": big.page_count, "pdf_pages": _pdf_pages(data), "bytes": len(data),
             "seconds": seconds, "app_hwm_before_mb": before, "app_hwm_mb": _vm_hwm_mb(),
-            "largest_worker_mb": workers}
+            "largest_worker_mb": workers, "render": stats}
 
 
 JOBS = {"sample": sample, "import": import_roster, "notice_pdf": notice_pdf, "flags": flags, "ledger": ledger,
