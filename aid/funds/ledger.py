@@ -151,7 +151,8 @@ def ledger_html(ledger: Ledger, pages: list[LedgerPage] | None = None) -> str:
 
 def render_ledger_pdf(ledger: Ledger, progress=None, workers: int | None = None, stats: dict | None = None) -> bytes:
     """The PDF bytes; large ledgers in parallel worker processes, page ranges merged.
-    `stats`, if given, receives how it was done (chunks, workers, peak RSS of a worker)."""
+    `stats`, if given, receives how it was done: chunks, workers, the seconds spent writing
+    the HTML, in the workers and merging, a worker's peak RSS and the workers' CPU."""
     stats = {} if stats is None else stats
     if ledger.page_count <= IN_PROCESS_MAX_PAGES:
         data = html_to_pdf(ledger_html(ledger))
@@ -162,6 +163,7 @@ def render_ledger_pdf(ledger: Ledger, progress=None, workers: int | None = None,
     workers = workers or max(1, min(os.cpu_count() or 1, 4))
     size = max(1, min(PAGES_PER_CHUNK, -(-ledger.page_count // workers)))
     chunks = [ledger.pages[i:i + size] for i in range(0, ledger.page_count, size)]
+    started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="ledger-") as tmp:
         tmpdir = Path(tmp)
         jobs = []
@@ -169,12 +171,15 @@ def render_ledger_pdf(ledger: Ledger, progress=None, workers: int | None = None,
             html_path = tmpdir / f"part{n:04d}.html"
             html_path.write_text(ledger_html(ledger, pages), encoding="utf-8")
             jobs.append((html_path, tmpdir / f"part{n:04d}.pdf", sum(len(p.rows) for p in pages)))
-        stats.update(chunks=len(jobs), workers=workers)
+        stats.update(chunks=len(jobs), workers=workers, html_s=time.perf_counter() - started)
+        started = time.perf_counter()
         if not _run_on_server(jobs, workers, progress, ledger.count, stats):
             stats["mode"] = "new_processes"
             _run_workers(jobs, workers, progress, ledger.count)
             stats["worker_peak_mb"] = max(stats.get("worker_peak_mb", 0),
                                           resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+        stats["workers_s"] = time.perf_counter() - started
+        started = time.perf_counter()
         from pypdf import PdfWriter
 
         writer = PdfWriter()
@@ -182,6 +187,7 @@ def render_ledger_pdf(ledger: Ledger, progress=None, workers: int | None = None,
             writer.append(str(pdf_path))
         buffer = io.BytesIO()
         writer.write(buffer)
+        stats["merge_s"] = time.perf_counter() - started
         return buffer.getvalue()
 
 

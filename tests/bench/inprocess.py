@@ -5,7 +5,7 @@ each printing one JSON object:
     python -m tests.bench.inprocess import [N]   # a N-row roster: validate + write (rolled back)
     python -m tests.bench.inprocess notice_pdf   # a 50-row notice PDF: cold and warm
     python -m tests.bench.inprocess flags        # each red-flag count as the province admin
-    python -m tests.bench.inprocess ledger [N]   # a N-row ledger (1,000): product cold/warm vs Chromium
+    python -m tests.bench.inprocess ledger [N [R]]  # a N-row ledger (1,000): product cold, warm (R=3) vs Chromium
     python -m tests.bench.inprocess ledger_rss [N]  # peak RSS while rendering a N-row ledger (5,000)
 
 The ledger jobs use the locked bench batch of the school officer's school
@@ -153,7 +153,7 @@ def _chromium(html_path, pdf_path) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def ledger(rows: int = 1000) -> dict:
+def ledger(rows: int = 1000, repeat: int = LEDGER_REPEAT) -> dict:
     """The bench batch's ledger rendered by the product's service (aid.funds.ledger), the
     first time in this process (cold) and again (warm), alternating with headless Chromium
     printing the same HTML, so both see the same load; then stored once (if not yet) for
@@ -173,7 +173,7 @@ def ledger(rows: int = 1000) -> dict:
         chrome_pdf = Path(tmp) / "chromium.pdf"
         load = os.getloadavg()[0]
         product, product_cpu, chromium, chromium_cpu = [], [], [], []
-        for _ in range(LEDGER_REPEAT + 1):
+        for _ in range(repeat + 1):
             stats: dict = {}
             c0, t0 = _cpu(), time.perf_counter()
             data = L.render_ledger_pdf(led, stats=stats)
