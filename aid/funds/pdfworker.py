@@ -17,6 +17,7 @@ finished job ({"done": index, "maxrss_kb": peak RSS, "cpu_s": CPU seconds of tha
 {"end": true} — or {"failed": index, "status": code} after killing the other
 children. End of input (the app process closed the pipe or died) kills the children
 and ends the server, also in the middle of a request."""
+import gc
 import json
 import os
 import select
@@ -27,8 +28,12 @@ PR_SET_PDEATHSIG = 1
 
 
 def render(src: str, out: str, base_url: str | None) -> None:
+    """One file, in a process that ends afterwards: without the cyclic garbage collector,
+    which WeasyPrint's many small objects keep triggering (measured on a 28-page range:
+    ~10% less CPU, 3 MB more peak RSS; a range is at most ledger.PAGES_PER_CHUNK pages)."""
     from weasyprint import HTML
 
+    gc.disable()
     HTML(filename=src, base_url=base_url).write_pdf(out)
 
 
@@ -92,6 +97,7 @@ def serve() -> int:
     from weasyprint import HTML
 
     HTML(string="<p>0</p>").write_pdf()  # loads WeasyPrint's lazily imported parts, once
+    gc.freeze()  # what is loaded now stays shared with the children (no copy-on-write by the collector)
 
     stdin = sys.stdin.buffer
     _send({"ready": True})
