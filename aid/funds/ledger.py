@@ -246,8 +246,10 @@ def _run_on_server(jobs, workers: int, progress, total_rows: int, stats: dict) -
     try:
         cold = _SERVER is None or not _SERVER.usable()
         if cold:
+            started = time.perf_counter()
             try:
                 _SERVER = _RenderServer()
+                stats["server_start_s"] = time.perf_counter() - started
             except (OSError, RuntimeError, ValueError):
                 _SERVER = None
                 current_app.logger.warning("ledger render server unavailable", exc_info=True)
