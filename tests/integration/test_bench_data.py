@@ -8,6 +8,8 @@ from aid.changes.models import StatusChange
 from aid.core.identity import parse_resident_id
 from aid.core.protected import cipher
 from aid.extensions import db
+from aid.funds.ledger import build_ledger
+from aid.funds.models import PaymentBatch, PaymentLine
 from aid.hardship.models import HardshipApplication
 from aid.notices.models import Notice, NoticeItem
 from aid.ops.benchdata import BENCH_PASSWORD, build
@@ -37,6 +39,13 @@ def test_bench_data_at_tiny_size(ctx):
         Student.id == Application.student_id).scalar_subquery()) == 0
     assert count(HardshipApplication) > 0 and count(StatusChange) > 0
     assert count(Notice) > 0 and count(NoticeItem) > 0
+    # the locked batch whose ledger the benchmark renders (1,000 lines at full size)
+    batch = db.session.execute(select(PaymentBatch)).scalar_one()
+    assert batch.state == "locked" and batch.school_id == built.users["school_officer"].school_id
+    assert 0 < batch.line_count == count(PaymentLine, PaymentLine.batch_id == batch.id)
+    led = build_ledger(batch)
+    assert led.count == batch.line_count and led.total_fen == batch.total_fen
+    assert all(row.card.startswith("6") and "*" in row.card for page in led.pages for row in page.rows)
 
     result = verify_chain()
     assert result.ok, result.message
