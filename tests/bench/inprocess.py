@@ -5,6 +5,12 @@ each printing one JSON object:
     python -m tests.bench.inprocess import [N]   # a N-row roster: validate + write (rolled back)
     python -m tests.bench.inprocess notice_pdf   # a 50-row notice PDF: cold and warm
     python -m tests.bench.inprocess flags        # each red-flag count as the province admin
+    python -m tests.bench.inprocess ledger [N [R]]  # a N-row ledger (1,000): product cold, warm (R=3) vs Chromium
+    python -m tests.bench.inprocess ledger_rss [N]  # peak RSS while rendering a N-row ledger (5,000)
+
+The ledger jobs use the locked bench batch of the school officer's school
+(aid/funds/bench.py, made on first use: the one write these jobs leave behind, with the
+ledger stored once for the served-again measurement over HTTP in tests/bench/extra.py).
 
 The import runs through aid.students.importer (the code the upload view uses) and is
 rolled back afterwards, so the data set stays the same between runs."""
@@ -12,11 +18,16 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import random
+import resource
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from datetime import date
+from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -122,7 +133,113 @@ def flags() -> dict:
     return out
 
 
-JOBS = {"sample": sample, "import": import_roster, "notice_pdf": notice_pdf, "flags": flags}
+LEDGER_REPEAT = 3
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and its reaped children (the render workers)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _pdf_pages(data: bytes) -> int:
+    from pypdf import PdfReader
+
+    return len(PdfReader(io.BytesIO(data)).pages)
+
+
+def _chromium(html_path, pdf_path) -> dict:
+    """Headless Chromium prints the HTML file (a new browser each time): wall and CPU seconds."""
+    out = subprocess.run([sys.executable, "-m", "tests.bench.chromium", str(html_path), str(pdf_path)],
+                         capture_output=True, text=True, cwd=Path(__file__).resolve().parents[2])
+    if out.returncode != 0:
+        raise SystemExit(out.stderr[-500:])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def ledger(rows: int = 1000, repeat: int = LEDGER_REPEAT) -> dict:
+    """The bench batch's ledger rendered by the product's service (aid.funds.ledger), the
+    first time in this process (cold) and again (warm), alternating with headless Chromium
+    printing the same HTML, so both see the same load; then stored once (if not yet) for
+    the served-again measurement."""
+    from aid.extensions import db
+    from aid.funds import bench, ledger as L
+
+    batch = bench.ensure_ledger_batch(rows)
+    db.session.commit()
+    t0 = time.perf_counter()
+    led = L.build_ledger(batch)
+    build_s = time.perf_counter() - t0
+    db.session.commit()
+    with tempfile.TemporaryDirectory(prefix="bench-ledger-") as tmp:
+        html_path = Path(tmp) / "ledger.html"
+        html_path.write_text(L.ledger_html(led), encoding="utf-8")
+        chrome_pdf = Path(tmp) / "chromium.pdf"
+        load = os.getloadavg()[0]
+        product, product_cpu, chromium, chromium_cpu = [], [], [], []
+        for _ in range(repeat + 1):
+            stats: dict = {}
+            c0, t0 = _cpu(), time.perf_counter()
+            data = L.render_ledger_pdf(led, stats=stats)
+            product.append(time.perf_counter() - t0)
+            product_cpu.append(_cpu() - c0 + stats.get("worker_cpu_s", 0.0))
+            chrome_run = _chromium(html_path, chrome_pdf)
+            chromium.append(chrome_run["wall_s"])
+            chromium_cpu.append(chrome_run["cpu_s"])
+        chrome_pages = _pdf_pages(chrome_pdf.read_bytes())
+    warm = statistics.median(product[1:])
+    chrome = statistics.median(chromium)
+    doc = L.render_and_store(batch.id, None)  # once: the stored ledger, if not stored yet
+    db.session.commit()
+    return {"rows": led.count, "pages": led.page_count, "pdf_pages": _pdf_pages(data), "chromium_pdf_pages": chrome_pages,
+            "bytes": len(data), "build_s": build_s, "cold_s": product[0], "warm_s": product[1:],
+            "warm_median_s": warm, "chromium_s": chromium, "chromium_median_s": chrome,
+            "ratio": warm / chrome, "cold_ratio": product[0] / chrome,
+            # CPU seconds of the product (this process and its render workers), and of
+            # Chromium with all its helper processes
+            "product_cpu_s": product_cpu, "render": stats, "chromium_cpu_s": chromium_cpu,
+            "load_avg_1min_before": load, "cpus": os.cpu_count(),
+            "batch_id": batch.id, "document_id": doc.id, "document_bytes": doc.size}
+
+
+def _vm_hwm_mb(pid: str = "self") -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def ledger_rss(rows: int = 5000) -> dict:
+    """Peak RSS (VmHWM) of this process, which renders a `rows`-row ledger the way the app
+    does, and of the largest render worker process. The bench batch's rows are repeated
+    (serials renumbered) to reach `rows`: a school of the data set has fewer students."""
+    from dataclasses import replace
+
+    from aid.core.money import capital_amount
+    from aid.extensions import db
+    from aid.funds import bench, ledger as L
+
+    batch = bench.ensure_ledger_batch()
+    db.session.commit()
+    base = L.build_ledger(batch)
+    db.session.commit()
+    source = [row for page in base.pages for row in page.rows]
+    lines = [replace(source[i % len(source)], serial=i + 1) for i in range(rows)]
+    total = sum(r.amount_fen for r in lines)
+    big = replace(base, pages=L.paginate(lines), count=rows, total_fen=total, total_capital=capital_amount(total))
+    before = _vm_hwm_mb()
+    stats: dict = {}
+    t0 = time.perf_counter()
+    data = L.render_ledger_pdf(big, stats=stats)
+    seconds = time.perf_counter() - t0
+    workers = max(stats.get("worker_peak_mb", 0), resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+    return {"rows": rows, "pages": big.page_count, "pdf_pages": _pdf_pages(data), "bytes": len(data),
+            "seconds": seconds, "app_hwm_before_mb": before, "app_hwm_mb": _vm_hwm_mb(),
+            "largest_worker_mb": workers, "render": stats}
+
+
+JOBS = {"sample": sample, "import": import_roster, "notice_pdf": notice_pdf, "flags": flags, "ledger": ledger,
+        "ledger_rss": ledger_rss}
 
 
 def main(argv: list[str]) -> None:

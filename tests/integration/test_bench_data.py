@@ -8,6 +8,7 @@ from aid.changes.models import StatusChange
 from aid.core.identity import parse_resident_id
 from aid.core.protected import cipher
 from aid.extensions import db
+from aid.funds.ledger import build_ledger
 from aid.funds.models import Allocation, PaymentBatch, PaymentLine
 from aid.hardship.models import HardshipApplication
 from aid.notices.models import Notice, NoticeItem
@@ -38,11 +39,22 @@ def test_bench_data_at_tiny_size(ctx):
         Student.id == Application.student_id).scalar_subquery()) == 0
     assert count(HardshipApplication) > 0 and count(StatusChange) > 0
     assert count(Notice) > 0 and count(NoticeItem) > 0
+    # the locked batch whose ledger the benchmark renders (1,000 lines at full size)
+    batch = db.session.execute(select(PaymentBatch).where(PaymentBatch.note.like("基准测试发放批次%"))).scalar_one()
+    assert batch.state == "locked" and batch.school_id == built.users["school_officer"].school_id
+    assert 0 < batch.line_count == count(PaymentLine, PaymentLine.batch_id == batch.id)
+    led = build_ledger(batch)
+    assert led.count == batch.line_count and led.total_fen == batch.total_fen
+    assert all(row.card.startswith("6") and "*" in row.card for page in led.pages for row in page.rows)
 
-    # funds: every disbursed application has exactly one paid (or bank-failed) line, batches add up,
-    # and each school received at least what it paid
+    # funds: a disbursed application has one paid (or bank-failed) line, unless the ledger batch
+    # already pays its student; batches add up; each school received at least what it paid
     disbursed = count(Application, Application.state == "disbursed")
-    assert disbursed > 0 and count(PaymentLine, PaymentLine.status.in_(("paid", "failed"))) == disbursed
+    by_application = count(PaymentLine, PaymentLine.application_id.is_not(None),
+                           PaymentLine.status.in_(("paid", "failed")))
+    assert 0 < by_application <= disbursed
+    assert by_application == db.session.scalar(select(func.count(func.distinct(PaymentLine.application_id)))
+                                               .where(PaymentLine.status.in_(("paid", "failed"))))
     assert {"returned", "draft"} <= set(db.session.scalars(select(PaymentBatch.state).distinct()))
     for batch in db.session.scalars(select(PaymentBatch)):
         lines = db.session.execute(select(func.count(), func.sum(PaymentLine.amount_fen))
