@@ -313,9 +313,10 @@ def coverage_report(user, semester: Semester) -> list[CoverageRow]:
     return coverage_page(user, semester)[1]
 
 
-def coverage_page(user, semester: Semester, limit: int | None = None) -> tuple[int, list[CoverageRow]]:
-    """coverage_report's (total, first `limit` rows), found in SQL; records are loaded only
-    for the rows returned."""
+def coverage_page(user, semester: Semester, limit: int | None = None,
+                  school_id: int | None = None) -> tuple[int, list[CoverageRow]]:
+    """coverage_report's (total, first `limit` rows), found in SQL, of one school of the
+    jurisdiction when `school_id` is given; records are loaded only for the rows returned."""
     from sqlalchemy.orm import load_only, selectinload
 
     from aid.org.models import School
@@ -327,6 +328,8 @@ def coverage_page(user, semester: Semester, limit: int | None = None) -> tuple[i
         return 0, []
     H = HardshipApplication
     where = _coverage_where(semester, priority)
+    if school_id:
+        where.append(H.school_id == school_id)
     columns = [H.id, H.student_id, H.categories, H.state, H.level]
     # Every finding is examined either way (the count covers all). SQLite does it once when the
     # rows shown carry the count (a window); PostgreSQL would then walk all students in page

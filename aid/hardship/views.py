@@ -15,6 +15,7 @@ from aid.hardship.forms import ActionForm, EvidenceForm, FilterForm, HardshipFor
 from aid.hardship.models import HardshipApplication, HardshipEvidence
 from aid.hardship.workflow import HARDSHIP_STATES, HARDSHIP_WORKFLOW
 from aid.htmx import render_htmx
+from aid.org.models import School
 from aid.printing.service import pdf_response, render_pdf
 from aid.programmes import service as programmes
 from aid.programmes.semesters import Semester
@@ -321,9 +322,16 @@ def _latest_semester():
 def coverage():
     """应助尽助: priority-category students with no determination or no aid this semester."""
     semester = programmes.parse_semester(request.args.get("semester"), default=_latest_semester())
-    total, rows = service.coverage_page(current_user, semester, COVERAGE_SHOWN)
+    school_id = request.args.get("school_id", type=int)
+    schools = db.session.execute(scoped_select(School).order_by(School.code)).scalars().all() \
+        if not current_user.role.startswith("school") else []
+    # a province's check reads every determination and application of the year: one school at a
+    # time there (its province-wide figures are the 统计报表's 重点保障对象覆盖情况 table)
+    pick_school = len(schools) > COVERAGE_ALL_SCHOOLS_UP_TO and not school_id
+    total, rows = (0, []) if pick_school else service.coverage_page(current_user, semester, COVERAGE_SHOWN, school_id)
     return render_htmx("hardship/coverage.html", rows=rows, total=total, semester=semester,
-                       semesters=_semester_choices())
+                       semesters=_semester_choices(), schools=schools, school_id=school_id, pick_school=pick_school)
 
 
 COVERAGE_SHOWN = 100  # rows on screen, as the other lists; the count covers all
+COVERAGE_ALL_SCHOOLS_UP_TO = 20

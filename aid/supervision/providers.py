@@ -146,50 +146,43 @@ def funds_by_school(school_ids_stmt, semester: str) -> dict[int, tuple[int, int]
     return {sid: (int(allocated.get(sid) or 0), int(paid.get(sid) or 0)) for sid in set(allocated) | set(paid)}
 
 
-def payment_timeliness(school_ids_stmt, semester: str) -> tuple[int, int, int] | None:
-    """(paid on time, paid late, due and not paid) payment lines for the semester."""
+def _timeliness_select(semester: str, *group):
+    """(paid on time, paid late, due and not paid) sums over the semester's payment lines,
+    after the `group` columns; None while the funds area is absent."""
     from datetime import datetime, timedelta
 
     from aid.programmes.semesters import Semester
 
     payments = payment_models()
     if payments is None:
-        return None
+        return None, None
     line, batch = payments
     due = datetime.combine(Semester.parse(semester).start_date + timedelta(days=PAYMENT_DUE_DAYS), datetime.min.time())
     paid = line.status == "paid"
     on_time = and_(paid, line.paid_at.is_not(None), line.paid_at < due)
     late = and_(paid, line.paid_at.is_not(None), line.paid_at >= due)
     unpaid = and_(line.status == "pending", true() if datetime.now() >= due else false())
-    row = db.session.execute(
-        select(func.sum(case((on_time, 1), else_=0)), func.sum(case((late, 1), else_=0)),
-               func.sum(case((unpaid, 1), else_=0)))
-        .join(batch, batch.id == line.batch_id)
-        .where(line.school_id.in_(school_ids_stmt), batch.semester == semester)).one()
+    stmt = (select(*(getattr(line, name) for name in group), func.sum(case((on_time, 1), else_=0)),
+                   func.sum(case((late, 1), else_=0)), func.sum(case((unpaid, 1), else_=0)))
+            .join(batch, batch.id == line.batch_id).where(batch.semester == semester))
+    return stmt, line
+
+
+def payment_timeliness(school_ids_stmt, semester: str) -> tuple[int, int, int] | None:
+    """(paid on time, paid late, due and not paid) payment lines for the semester."""
+    stmt, line = _timeliness_select(semester)
+    if stmt is None:
+        return None
+    row = db.session.execute(stmt.where(line.school_id.in_(school_ids_stmt))).one()
     return tuple(int(v or 0) for v in row)
 
 
 def payment_timeliness_by_school(school_ids_stmt, semester: str) -> dict[int, tuple[int, int, int]] | None:
     """{school_id: (paid on time, paid late, due and not paid)}: payment_timeliness per school."""
-    from datetime import datetime, timedelta
-
-    from aid.programmes.semesters import Semester
-
-    payments = payment_models()
-    if payments is None:
+    stmt, line = _timeliness_select(semester, "school_id")
+    if stmt is None:
         return None
-    line, batch = payments
-    due = datetime.combine(Semester.parse(semester).start_date + timedelta(days=PAYMENT_DUE_DAYS), datetime.min.time())
-    paid = line.status == "paid"
-    on_time = and_(paid, line.paid_at.is_not(None), line.paid_at < due)
-    late = and_(paid, line.paid_at.is_not(None), line.paid_at >= due)
-    unpaid = and_(line.status == "pending", true() if datetime.now() >= due else false())
-    rows = db.session.execute(
-        select(line.school_id, func.sum(case((on_time, 1), else_=0)), func.sum(case((late, 1), else_=0)),
-               func.sum(case((unpaid, 1), else_=0)))
-        .join(batch, batch.id == line.batch_id)
-        .where(line.school_id.in_(school_ids_stmt), batch.semester == semester)
-        .group_by(line.school_id)).all()
+    rows = db.session.execute(stmt.where(line.school_id.in_(school_ids_stmt)).group_by(line.school_id)).all()
     return {sid: tuple(int(v or 0) for v in values) for sid, *values in rows}
 
 

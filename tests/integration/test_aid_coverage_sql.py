@@ -65,3 +65,22 @@ def test_count_covers_all_findings_and_rows_follow_school_class_name(world):
     assert [r.student.id for r in rows] == [r.student.id for r in everything[:2]]
     keys = [(r.student.school_id, r.student.class_id or 0, r.student.name_sort) for r in everything]
     assert keys == sorted(keys)
+
+
+def test_a_jurisdiction_of_many_schools_checks_one_school_at_a_time(world, client, auth, monkeypatch):
+    from aid.hardship import views
+
+    w = world
+    a1, b1 = w.obj["A1"], w.obj["B1"]
+    mine = add_student(a1.school, a1.school_class, "A1学生癸")
+    theirs = add_student(b1.school, b1.school_class, "B1学生甲")
+    _row(mine, SEM, ["orphan"], "submitted")
+    _row(theirs, SEM, ["orphan"], "submitted")
+    db.session.commit()
+    monkeypatch.setattr(views, "COVERAGE_ALL_SCHOOLS_UP_TO", 1)
+    auth.login("p_admin")
+    page = client.get(f"/hardship/coverage?semester={SEM}").get_data(as_text=True)
+    assert "请先选择学校" in page and "A1学生癸" not in page and "B1学生甲" not in page
+    one = client.get(f"/hardship/coverage?semester={SEM}&school_id={a1.school.id}",
+                     headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "A1学生癸" in one and "B1学生甲" not in one and "共 <strong>1</strong> 人" in one
