@@ -1,6 +1,7 @@
 """Report pages per school, bureau and province; every table exports to .xlsx."""
 from flask import Blueprint, abort, flash, make_response, redirect, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 
 from aid.access import AUTHORITY, SCHOOL, STAFF, roles
 from aid.extensions import db
@@ -99,16 +100,24 @@ def refresh():
 
 
 def _panel(user):
-    """Home-page figures: one GROUP BY over the register (the report page has the rest)."""
+    """Home-page figures: students on the register now, per study mode and the largest schools,
+    from the trigger-kept student tallies (the report page has the semester's tables)."""
+    from aid.students import tallies
+
     semester = service.recent_semesters(1)[0]
-    registered = service.registered_table(service.schools_stmt(user), semester)
+    per_school: dict[int, int] = {}
+    per_mode = {"full_time": 0, "part_time": 0}
+    for school_id, mode, n in tallies.counts(user, "school_id", "study_mode", status="在籍"):
+        per_school[school_id] = per_school.get(school_id, 0) + int(n)
+        per_mode[mode] = per_mode.get(mode, 0) + int(n)
     charts = []
-    if registered.total:
-        charts.append(bar_chart([("全日制", registered.total[2]), ("非全日制", registered.total[3])],
-                                f"在籍学生（{semester.label}）", "人"))
-    if len(registered.rows) > 1:
-        largest = sorted(registered.rows, key=lambda r: -r[4])[:10]
-        charts.append(bar_chart([(r[1], r[4]) for r in largest], "在籍学生最多的学校", "人"))
+    if sum(per_mode.values()):
+        charts.append(bar_chart([("全日制", per_mode["full_time"]), ("非全日制", per_mode["part_time"])],
+                                "在籍学生（当前）", "人"))
+    if len(per_school) > 1:
+        largest = sorted(per_school.items(), key=lambda item: -item[1])[:10]
+        names = dict(db.session.execute(select(School.id, School.name).where(School.id.in_([s for s, _ in largest]))).all())
+        charts.append(bar_chart([(names.get(sid, ""), n) for sid, n in largest], "在籍学生最多的学校", "人"))
     return {"charts": charts, "semester": semester}
 
 

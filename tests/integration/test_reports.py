@@ -123,3 +123,21 @@ def test_a_school_never_sees_another_schools_figures(world, client, auth):
     assert "A1技工学校" in names and "B1技工学校" not in names
     home = client.get("/home").get_data(as_text=True)
     assert "<svg" in home
+
+
+def test_home_panel_counts_the_register_now(world, client, auth):
+    o = world.obj["A1"]
+    for i in range(3):
+        add_student(o.school, o.school_class, f"面板学生{i}", study_mode="part_time")
+    add_student(o.school, o.school_class, "面板休学", status="休学")
+    db.session.commit()
+    a_schools = [world.schools[k].id for k in world.schools if k.startswith("A")]
+    enrolled = db.session.scalar(select(func.count()).select_from(Student).where(
+        Student.school_id.in_(a_schools), Student.status == "在籍"))
+    part_time = db.session.scalar(select(func.count()).select_from(Student).where(
+        Student.school_id.in_(a_schools), Student.status == "在籍", Student.study_mode == "part_time"))
+    auth.login("a_bureau")
+    home = client.get("/home").get_data(as_text=True)
+    panel = home[home.index("在籍学生（当前）"):]
+    assert f">{enrolled - part_time:,}人<" in panel and f">{part_time:,}人<" in panel
+    assert "在籍学生最多的学校" in home and o.school.name[:11] in home

@@ -150,7 +150,9 @@ def test_suspension_keeps_the_student_in_the_groups(app, world):
     assert ("id", a1.student.id_number_hash) in table()
     a1.student.status = "毕业"
     db.session.commit()
-    assert ("id", a1.student.id_number_hash) not in table()
+    holders = db.session.execute(select(Student.name, Student.status).where(
+        Student.id_number_hash == a1.student.id_number_hash)).all()
+    assert ("id", a1.student.id_number_hash) not in table(), holders
     assert same_as_rebuild()
 
 
