@@ -83,8 +83,11 @@ def figures_for(school_ids: list[int], programme_id: int, semester: Semester) ->
                                 successor.c.status.in_(("paid", "waived", "recovered"))))
             .group_by(PaymentLine.school_id)):
         result[sid].returned_fen = int(total or 0)
+    # one line per student and period holds the key (a unique index): with one period a count of
+    # lines is the count of students, without the per-school DISTINCT sort over a province's lines
+    aided = func.count(func.distinct(PaymentLine.student_id)) if len(keys) > 1 else func.count()
     for sid, students in db.session.execute(
-            select(PaymentLine.school_id, func.count(func.distinct(PaymentLine.student_id)))
+            select(PaymentLine.school_id, aided)
             .where(line_filter, PaymentLine.status.in_(("paid", "waived", "recovered")))
             .group_by(PaymentLine.school_id)):
         result[sid].students_aided = int(students)

@@ -193,5 +193,10 @@ def paid_lines_not_enrolled_select(user, not_enrolled: tuple[str, ...]):
     line, _batch = payments
     from aid.students.models import Student
 
-    return scope(select(line).join(Student, Student.id == line.student_id)
-                 .where(line.status == "paid", Student.status.in_(not_enrolled)), line, user)
+    from aid.database import mostly_true
+
+    # driven from the few students not enrolled (status index), then their lines by student_id:
+    # SQLite would otherwise walk every paid line (≈ 220 ms for a province's 120,000 → ≈ 20 ms)
+    not_enrolled_ids = select(Student.id).where(Student.status.in_(not_enrolled))
+    return scope(select(line).where(mostly_true(line.status == "paid"), line.student_id.in_(not_enrolled_ids)),
+                 line, user)
