@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from aid.access import SCHOOL, STAFF, public, roles
 from aid.auth.forms import EmptyForm
@@ -330,7 +331,8 @@ def _province_of(authority: Authority) -> Authority:
 
 
 def _public_notices(today: date, school_ids_in=None):
-    stmt = service.public_stmt(today).join(School, School.id == Notice.school_id).order_by(School.code, Notice.id)
+    stmt = (service.public_stmt(today).join(School, School.id == Notice.school_id).order_by(School.code, Notice.id)
+            .options(selectinload(Notice.school).selectinload(School.authority)))  # not one query per notice
     if school_ids_in is not None:
         stmt = stmt.where(Notice.school_id.in_(school_ids_in))
     notices = db.session.execute(stmt).scalars().all()
