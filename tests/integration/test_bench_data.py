@@ -66,6 +66,14 @@ def test_bench_data_at_tiny_size(ctx):
             PaymentLine.school_id == school_id, PaymentLine.status == "paid"))
         assert (allocated or 0) >= (paid or 0)
 
+    # the trigger-kept tallies agree with the students table, one row per key (folded at the end)
+    from aid.students import tallies
+    from aid.students.models import StudentTally
+    assert tallies.check() == []
+    assert count(StudentTally) == len(db.session.execute(select(
+        StudentTally.school_id, StudentTally.study_mode, StudentTally.status, StudentTally.registration_state)
+        .distinct()).all())
+
     result = verify_chain()
     assert result.ok, result.message
     assert result.checked >= 1000
