@@ -20,7 +20,8 @@ def over_bar(row) -> bool:
 
 
 def table(runs: list[dict]) -> str:
-    head = "| page / partial | " + " | ".join(f"{r['database']} median / p95 ms" for r in runs) + " |"
+    head = "| page / partial | " + " | ".join(f"{r['database']} {r['date'][11:16]} UTC median / p95 ms"
+                                               for r in runs) + " |"
     lines = [head, "|---|" + "---:|" * len(runs)]
     by_name = [{row["name"]: row for row in r["pages"]} for r in runs]
     for row in runs[0]["pages"]:
