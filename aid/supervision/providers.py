@@ -84,48 +84,43 @@ def suspension_start_subquery():
             .group_by(change.student_id).subquery())
 
 
-def status_change_counts(school_ids_stmt, start: date, end: date, today: date) -> list[tuple] | None:
-    """[(change_type, total, on_time, late, open_overdue)] for changes that happened in [start, end]."""
+def _change_counts_select(school_ids_stmt, start: date, end: date, today: date, *group: str):
+    """(*group columns, total, on time, late, open and overdue) over the changes that happened in
+    [start, end], grouped by `group` (column names); None while the changes area is absent."""
     change = status_change_model()
     if change is None:
         return None
-    from aid.changes.models import CHANGE_KINDS
-
     processed = change.school_processed_on
     late = and_(processed.is_not(None), processed > change.deadline)
     open_overdue = and_(processed.is_(None), change.deadline < today)
     on_time = and_(processed.is_not(None), processed <= change.deadline)
-    rows = db.session.execute(
-        select(change.kind, func.count(),
-               func.sum(case((on_time, 1), else_=0)), func.sum(case((late, 1), else_=0)),
-               func.sum(case((open_overdue, 1), else_=0)))
-        .where(change.school_id.in_(school_ids_stmt), change.happened_on >= start, change.happened_on <= end,
-               change.state.not_in(IGNORED_CHANGE_STATES))
-        .group_by(change.kind).order_by(change.kind)
-    ).all()
-    return [(CHANGE_KINDS.get(t, t), n, int(a or 0), int(b or 0), int(c or 0)) for t, n, a, b, c in rows]
+    columns = [getattr(change, name) for name in group]
+    return (select(*columns, func.count(), func.sum(case((on_time, 1), else_=0)), func.sum(case((late, 1), else_=0)),
+                   func.sum(case((open_overdue, 1), else_=0)))
+            .where(change.school_id.in_(school_ids_stmt), change.happened_on >= start, change.happened_on <= end,
+                   change.state.not_in(IGNORED_CHANGE_STATES))
+            .group_by(*columns).order_by(*columns))
+
+
+def status_change_counts(school_ids_stmt, start: date, end: date, today: date) -> list[tuple] | None:
+    """[(change_type, total, on_time, late, open_overdue)] for changes that happened in [start, end]."""
+    stmt = _change_counts_select(school_ids_stmt, start, end, today, "kind")
+    if stmt is None:
+        return None
+    from aid.changes.models import CHANGE_KINDS
+
+    return [(CHANGE_KINDS.get(t, t), n, int(a or 0), int(b or 0), int(c or 0))
+            for t, n, a, b, c in db.session.execute(stmt).all()]
 
 
 def status_change_counts_by_school(school_ids_stmt, start: date, end: date,
                                    today: date) -> list[tuple] | None:
     """[(school_id, kind_code, total, on_time, late, open_overdue)] for changes that happened in
     [start, end]: status_change_counts per school (the report snapshots add them up)."""
-    change = status_change_model()
-    if change is None:
+    stmt = _change_counts_select(school_ids_stmt, start, end, today, "school_id", "kind")
+    if stmt is None:
         return None
-    processed = change.school_processed_on
-    late = and_(processed.is_not(None), processed > change.deadline)
-    open_overdue = and_(processed.is_(None), change.deadline < today)
-    on_time = and_(processed.is_not(None), processed <= change.deadline)
-    rows = db.session.execute(
-        select(change.school_id, change.kind, func.count(),
-               func.sum(case((on_time, 1), else_=0)), func.sum(case((late, 1), else_=0)),
-               func.sum(case((open_overdue, 1), else_=0)))
-        .where(change.school_id.in_(school_ids_stmt), change.happened_on >= start, change.happened_on <= end,
-               change.state.not_in(IGNORED_CHANGE_STATES))
-        .group_by(change.school_id, change.kind)
-    ).all()
-    return [(sid, t, n, int(a or 0), int(b or 0), int(c or 0)) for sid, t, n, a, b, c in rows]
+    return [(sid, t, n, int(a or 0), int(b or 0), int(c or 0)) for sid, t, n, a, b, c in db.session.execute(stmt).all()]
 
 
 def funds_by_school(school_ids_stmt, semester: str) -> dict[int, tuple[int, int]] | None:
