@@ -14,8 +14,16 @@ from sqlalchemy import text
 
 from aid import create_app
 from aid.extensions import db
+from hypothesis import settings as hypothesis_settings
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Property tests explore new random inputs on every developer run; CI sets
+# HYPOTHESIS_PROFILE=ci so that a landing run is reproducible (fixed seed, no
+# example database) and "explore" digs deeper when hunting bugs on purpose.
+hypothesis_settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+hypothesis_settings.register_profile("explore", max_examples=5000, print_blob=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture(scope="session")

@@ -198,7 +198,7 @@ def validate_phone(raw: object) -> str:
         s = s[2:]
     if _MOBILE_RE.fullmatch(s):
         return s
-    if s.startswith("0") and s.isascii() and s.isdigit():
+    if len(s) > 4 and s.startswith("0") and s.isascii() and s.isdigit():
         # 010 and 02x are the only three-digit area codes; all others have four digits.
         n = 3 if s[1] in "12" else 4
         if _LOCAL_RE.fullmatch(s[n:]):

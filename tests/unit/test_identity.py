@@ -282,7 +282,9 @@ def test_phone_valid(raw, expected):
 
 
 @pytest.mark.parametrize("raw", ["12800138000", "1380013800", "138001380001", "87505352",
-                                 "0591-0750535", "0591-875053521", "abc", "110"])
+                                 "0591-0750535", "0591-875053521", "abc", "110",
+                                 # area-code prefixes alone (a lone "0" once raised IndexError)
+                                 "0", "0-", "(0)", "01", "021", "0591"])
 def test_phone_invalid(raw):
     assert err(validate_phone, raw) == "联系电话格式不正确：手机号为11位，固定电话请带区号，如0591-87505352"
 
