@@ -31,11 +31,13 @@ def register_nav(endpoint: str, label: str, roles: tuple[str, ...], before: str 
 
 def init_templating(app: Flask) -> None:
     from aid.core.money import capital_amount, format_fen
+    from aid.printing.fit import cell_fit
 
     app.jinja_env.filters["fen"] = lambda v: format_fen(int(v or 0))
     app.jinja_env.filters["capital"] = lambda v: capital_amount(int(v or 0))
     app.jinja_env.filters["date_cn"] = format_date_cn
     app.jinja_env.filters["datetime"] = format_datetime
+    app.jinja_env.filters["cell_fit"] = cell_fit  # <td{{ text|cell_fit(22) }}>: printed cells never cut text
 
     @app.context_processor
     def nav():
