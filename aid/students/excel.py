@@ -110,3 +110,20 @@ def quality_bytes(sections) -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def problems_bytes(problems) -> bytes:
+    """Every problem of an import preview (dicts: row, letter, column, message) as an .xlsx, so
+    that a file with thousands of problems can be worked through in Excel, beside the file."""
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("导入问题清单")
+    for letter, width in zip("ABC", (10, 22, 70)):
+        ws.column_dimensions[letter].width = width
+    ws.append([text_cell(ws, h, bold=True) for h in ("行", "列", "问题")])
+    for p in problems:
+        column = f"{p['letter']}列 {p['column']}" if p.get("letter") else p["column"]
+        ws.append([text_cell(ws, f"第{p['row']}行" if p["row"] else "文件"), text_cell(ws, column),
+                   text_cell(ws, p["message"])])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

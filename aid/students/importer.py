@@ -10,7 +10,7 @@ import io
 import re
 import unicodedata
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 
 from pypinyin import lazy_pinyin
@@ -80,6 +80,36 @@ class Problem:
 
     def line(self) -> str:
         return f"{self.row or '-'}\t{self.column or '-'}\t{self.message}"
+
+
+@dataclass
+class ProblemGroup:
+    """Problems with the same column and message: a file with a wrong column has thousands."""
+    letter: str
+    column: str
+    message: str
+    rows: list[int]
+
+    @property
+    def rows_text(self) -> str:
+        shown = "、".join(str(r) for r in self.rows[:8])
+        return f"第{shown}行" + (f"等{len(self.rows)}行" if len(self.rows) > 8 else "")
+
+
+_ROW_REFERENCE = re.compile(r"第\d+行")
+
+
+def group_problems(problems) -> list[ProblemGroup]:
+    """Problems (Problem objects or their dicts, as a stored preview holds them) grouped by
+    column and message, the largest group first, then in the order of the file."""
+    groups: dict[tuple[str, str, str], ProblemGroup] = {}
+    for p in problems:
+        p = p if isinstance(p, dict) else asdict(p)
+        # "与第45行的身份证号码重复" and "与第21行…" are one kind of problem
+        key = (p.get("letter", ""), p["column"], _ROW_REFERENCE.sub("第某行", p["message"]))
+        group = groups.setdefault(key, ProblemGroup(*key, rows=[]))
+        group.rows.append(p["row"])
+    return sorted(groups.values(), key=lambda g: (-len(g.rows), min(g.rows)))
 
 
 @dataclass

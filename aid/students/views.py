@@ -436,10 +436,35 @@ def import_template():
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
+@bp.route("/import/problems")
+@roles(OFFICER)
+def import_problems():
+    """Every problem of a preview as an .xlsx (the page lists the first PREVIEW_PROBLEM_ROWS)."""
+    from io import BytesIO
+    token = request.args.get("token", "")
+    try:
+        meta, _data = uploads.load_upload(current_user, token)
+    except uploads.UploadMissing as exc:
+        flash(str(exc), "warning")
+        return redirect(url_for("students.import_upload"))
+    preview = uploads.load_preview(token)
+    if preview is None:
+        return redirect(url_for("students.import_preview", token=token))
+    stem = (meta.get("filename") or "roster").rsplit(".", 1)[0]
+    return send_file(BytesIO(excel.problems_bytes(preview["problems"])), as_attachment=True,
+                     download_name=f"{stem}_导入问题清单.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
 def _job_for(token) -> Job | None:
     return uploads.job_checked(db.session.execute(scope(select(Job), Job).where(
         Job.created_by == current_user.id, Job.kind.like("student_import_%"),
         Job.params.contains(token)).order_by(Job.id.desc()).limit(1)).scalar_one_or_none())
+
+
+# A file with a wrong column has a problem on every row: the page groups them and lists this
+# many; the download has them all.
+PREVIEW_PROBLEM_ROWS = 200
 
 
 @bp.route("/import/preview")
@@ -466,7 +491,8 @@ def import_preview():
             return redirect(url_for("students.import_upload"))
         return redirect(url_for("students.import_upload"))
     return render_template("students/import_preview.html", preview=preview, meta=meta, token=token,
-                           form=EmptyForm(), modes=STUDY_MODES)
+                           form=EmptyForm(), modes=STUDY_MODES, shown=PREVIEW_PROBLEM_ROWS,
+                           groups=importer.group_problems(preview["problems"]))
 
 
 def _job_result(job):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
@@ -12,7 +13,7 @@ from aid.extensions import db
 from aid.printing.models import Job
 from aid.students import personal
 from aid.students.models import Student
-from tests.students_helpers import good_row, xlsx
+from tests.students_helpers import good_row, person, xlsx
 
 
 def _count(school_id=None):
@@ -44,6 +45,43 @@ def test_preview_lists_every_problem_and_writes_nothing(world, client, auth):
     assert "第3行" in html and "C列 身份证号码" in html and "校验位错误" in html
     assert "第4行" in html and "E列 班级" in html and "确认导入" not in html
     assert _count() == before
+
+
+def test_many_problems_are_grouped_listed_in_part_and_downloadable_in_full(world, client, auth):
+    from openpyxl import load_workbook
+
+    cls = world.obj["A1"].school_class.name
+    rows = []
+    for i in range(1, 251):  # 250 rows, one mistake each (distinct birthdays: distinct ID numbers)
+        born = date(2008, 1, 1) + timedelta(days=i)
+        number, card = person(i, born=born)
+        rows.append(["林小雨", "女", number, born, "没有这个班", f"R{i:03d}", "农村", card, "13800138000"])
+    bad = good_row(251, cls, "R251")
+    bad[2] = "350104200803091234"
+    rows.append(bad)
+    auth.login("a1_officer")
+    resp = _upload(auth, xlsx(rows))
+    token = _token(resp)
+    html = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "文件中有 251 处问题" in html and "按问题汇总" in html
+    groups = html.split('id="import-problem-groups"')[1].split("</table>")[0]
+    assert groups.count("<tr>") == 1 + 2 and ">250<" in groups and "第2、3、4、5、6、7、8、9行等250行" in groups
+    listed = html.split('id="import-problems"')[1].split("</table>")[0]
+    assert listed.count("<tr>") == 1 + 200 and "（前200处，全部见问题清单）" in html
+    download = client.get(f"/students/import/problems?token={token}")
+    assert download.status_code == 200 and "roster_%E5%AF%BC%E5%85%A5%E9%97%AE%E9%A2%98" in download.headers["Content-Disposition"]  # roster_导入问题…
+    sheet = load_workbook(io.BytesIO(download.data)).active
+    lines = [tuple(r) for r in sheet.iter_rows(values_only=True)]
+    assert lines[0] == ("行", "列", "问题") and len(lines) == 1 + 251
+    assert lines[1] == ("第2行", "E列 班级", "班级“没有这个班”在本校不存在，请先在“班级管理”中新建")
+    assert lines[-1][:2] == ("第252行", "C列 身份证号码")
+    assert not db.session.scalar(select(func.count()).select_from(Student).where(Student.register_no == "R001"))
+
+
+def test_problem_download_needs_the_uploaders_token(world, client, auth):
+    auth.login("a1_officer")
+    resp = client.get("/students/import/problems?token=" + "x" * 32)
+    assert resp.status_code == 302 and "/students/import" in resp.headers["Location"]
 
 
 def test_preview_then_confirm_writes_all_rows_in_the_right_tab(world, client, auth):

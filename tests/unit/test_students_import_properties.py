@@ -149,3 +149,17 @@ def test_a_sheet_without_any_cell_is_refused_not_a_crash(world, rows):
     with pytest.raises(ImportFileError) as exc:
         importer.analyse(_xlsx(rows), world.schools["A1"].id)
     assert "工作表是空的" in str(exc.value)
+
+
+def test_problems_group_by_column_and_kind_largest_first():
+    from aid.students.importer import Problem, group_problems
+
+    problems = [Problem(5, "身份证号码", "与第2行的身份证号码重复", "C"),
+                Problem(3, "班级", "班级“X”在本校不存在", "E"),
+                Problem(9, "身份证号码", "与第4行的身份证号码重复", "C"),
+                *[Problem(r, "班级", "班级“X”在本校不存在", "E") for r in range(10, 20)]]
+    groups = group_problems(problems)
+    assert [(g.column, len(g.rows)) for g in groups] == [("班级", 11), ("身份证号码", 2)]
+    assert groups[0].rows_text == "第3、10、11、12、13、14、15、16行等11行"
+    assert groups[1].message == "与第某行的身份证号码重复" and groups[1].rows_text == "第5、9行"
+    assert group_problems([{"row": 1, "column": "性别", "message": "缺少必填列“性别”", "letter": ""}])[0].rows == [1]
