@@ -180,6 +180,15 @@ def candidates(user, kind: str, semester: str | None = None) -> list:
     return list(db.session.execute(stmt).scalars())
 
 
+def candidate_count(user, kind: str) -> int:
+    """How many items `candidates` would list, counted in the database (the home page's badge)."""
+    if not user.school_id:
+        return 0
+    src = source_kind(kind)
+    stmt = _awaiting_stmt(kind, user.school_id).with_only_columns(func.count(src.model.id)).order_by(None)
+    return db.session.scalar(stmt) or 0
+
+
 def snapshot(source, kind: str) -> dict[str, str]:
     """The allowed fields of one source record — nothing else leaves this function."""
     student = source.student

@@ -447,7 +447,7 @@ def _home_panel(user) -> dict:
                                  .order_by(Notice.end_day)).scalars().all()
     awaiting = {}
     if user.role == "school_officer":
-        awaiting = {kind: len(service.candidates(user, kind)) for kind in NOTICE_KINDS}
+        awaiting = {kind: service.candidate_count(user, kind) for kind in NOTICE_KINDS}
     open_objections = db.session.scalar(
         select(func.count()).select_from(Objection).where(Objection.state == "open",
                                                           Objection.school_id.in_(school_ids(user)))) or 0

@@ -6,11 +6,14 @@ of a cProfile, through the test client on the bench database (DATABASE_URL set).
 from __future__ import annotations
 
 import cProfile
+import os
 import pstats
 import sys
 import time
 
 from sqlalchemy import event
+
+SQL_CHARS = int(os.environ.get("PROFILE_SQL_CHARS", "400"))  # how much of each statement to print
 
 
 def main(argv: list[str]) -> None:
@@ -47,7 +50,7 @@ def main(argv: list[str]) -> None:
     print(f"{path}: {resp.status_code}, {total:.1f} ms, {len(statements)} statements, "
           f"{sum(ms for ms, _ in statements):.1f} ms in SQL")
     for ms, statement in sorted(statements, reverse=True)[:12]:
-        print(f"{ms:8.1f} ms  {' '.join(statement.split())[:400]}")
+        print(f"{ms:8.1f} ms  {' '.join(statement.split())[:SQL_CHARS]}")
     if profiler:
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
 

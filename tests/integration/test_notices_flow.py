@@ -182,6 +182,9 @@ def test_hardship_and_scholarship_candidates(world, clock):
     assert [r.id for r in service.candidates(officer, "hardship", "2025-autumn")] == [h.id]
     assert [r.id for r in service.candidates(officer, "scholarship", "2025-autumn")] == [s.id]
     assert service.candidates(officer, "grant", "2025-autumn") == []
+    for kind in ("hardship", "scholarship", "grant"):  # the home page's badge counts the same rows
+        assert service.candidate_count(officer, kind) == len(service.candidates(officer, kind))
+    assert service.candidate_count(officer, "hardship") == 1
     assert service.snapshot(h, "hardship")["level"] == "特别困难"
     assert service.snapshot(h, "hardship")["year"] == "一年级"
 
