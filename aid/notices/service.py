@@ -163,7 +163,7 @@ def _awaiting_stmt(kind: str, school_id: int, semester: str | None = None):
         stmt = stmt.where(model.semester == semester)
     active = (select(NoticeItem.source_id).join(Notice, Notice.id == NoticeItem.notice_id)
               .where(NoticeItem.source_type == src.source_type, NoticeItem.state == "listed",
-                     Notice.state.in_(ACTIVE_STATES)))
+                     Notice.state.in_(ACTIVE_STATES), Notice.school_id == school_id))  # a school's items sit on its own notices
     return stmt.where(model.id.not_in(active))
 
 
