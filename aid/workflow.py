@@ -133,3 +133,47 @@ def apply_transition(workflow: Workflow, item, action: str, user, *, reason: str
            after={"state": t.target, **({"reason": reason} if reason else {})},
            summary=f"{t.label}：{workflow.state_label(before)} → {workflow.state_label(t.target)}")
     return step
+
+
+# --- bulk steps (approval queues) ----------------------------------------------------------
+
+STALE_MESSAGE = "该记录已被他人处理，请刷新后重试"
+BULK_LIMIT = 1000
+
+
+def parse_selection(values: list[str]) -> list[tuple[int, int]]:
+    """The selected rows of a queue as (id, version) pairs from their 'id:version' values;
+    raises TransitionError with the user's message for anything else."""
+    items = []
+    for v in values:
+        a, _, b = (v or "").partition(":")
+        if not (a.isdigit() and b.isdigit()):
+            raise TransitionError("选择的记录无效，请刷新后重试")
+        items.append((int(a), int(b)))
+    if not items:
+        raise TransitionError("请先选择要处理的记录")
+    if len(items) > BULK_LIMIT:
+        raise TransitionError(f"一次最多处理{BULK_LIMIT}条")
+    return items
+
+
+@dataclass
+class BulkOutcome:
+    """What a bulk step did: rows done, rows someone else changed first (stale) and rows the
+    step does not apply to (refused), each with its message."""
+    done: list = field(default_factory=list)
+    stale: list[tuple[int, str]] = field(default_factory=list)
+    refused: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def problems(self) -> list[tuple[int, str]]:
+        return self.stale + self.refused
+
+    @property
+    def message(self) -> str:
+        parts = [f"已处理{len(self.done)}条"]
+        if self.stale:
+            parts.append(f"{len(self.stale)}条已被他人处理，未执行，请刷新后重试")
+        if self.refused:
+            parts.append(f"{len(self.refused)}条不能执行")
+        return "；".join(parts)

@@ -10,11 +10,12 @@ from sqlalchemy.orm import selectinload
 from aid.access import ALL_ROLES, STAFF, roles
 from aid.auth.models import ROLES
 from aid.extensions import db
-from aid.hardship import service
+from aid.auth.forms import EmptyForm
+from aid.hardship import bulk, service
 from aid.hardship.forms import ActionForm, EvidenceForm, FilterForm, HardshipForm
 from aid.hardship.models import HardshipApplication, HardshipEvidence
 from aid.hardship.workflow import HARDSHIP_STATES, HARDSHIP_WORKFLOW
-from aid.htmx import render_htmx
+from aid.htmx import is_htmx, render_htmx
 from aid.org.models import School
 from aid.printing.service import pdf_response, render_pdf
 from aid.programmes import service as programmes
@@ -22,7 +23,7 @@ from aid.programmes.semesters import Semester
 from aid.scoping import get_scoped_or_404, scope, scoped_select
 from aid.students.models import SchoolClass, Student
 from aid.templating import register_nav
-from aid.workflow import TransitionError, steps_for
+from aid.workflow import TransitionError, parse_selection, steps_for
 
 bp = Blueprint("hardship", __name__, url_prefix="/hardship")
 register_nav("hardship.index", "困难认定", ALL_ROLES)
@@ -54,7 +55,12 @@ def _semester_choices():
 @roles(ALL_ROLES)
 def index():
     """Determinations in the jurisdiction (a student sees their own)."""
-    form = FilterForm(request.args)
+    return render_htmx("hardship/index.html", **_list_context(request.args))
+
+
+def _list_context(source, message: str = "", problems=()) -> dict:
+    """The filtered, paged list (the page, its HTMX partial and the answer to a bulk step)."""
+    form = FilterForm(source)
     form.semester.choices = [("", "全部学期")] + _semester_choices()
     form.state.choices = [("", "全部状态")] + list(HARDSHIP_STATES.items())
     classes = db.session.execute(scoped_select(SchoolClass).order_by(SchoolClass.name)).scalars().all() \
@@ -69,16 +75,46 @@ def index():
         stmt = stmt.where(HardshipApplication.state == form.state.data)
     if form.class_id.data:
         stmt = stmt.where(Student.class_id == form.class_id.data)
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = max(source.get("page", 1, type=int), 1)
     rows = db.session.execute(stmt.order_by(HardshipApplication.semester.desc(), HardshipApplication.school_id,
                                             Student.class_id, Student.name_sort)
                               .options(selectinload(HardshipApplication.school),
                                        selectinload(HardshipApplication.student).selectinload(Student.school_class))
                               .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).scalars().all()
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
-    return render_htmx("hardship/index.html", rows=rows[:PAGE_SIZE], has_next=len(rows) > PAGE_SIZE, page=page,
-                       form=form, states=HARDSHIP_STATES, args=args, codes=service.codes,
-                       priority=service.priority_codes())
+    args = {k: v for k, v in source.items() if k in ("semester", "state", "class_id") and v}
+    return dict(rows=rows[:PAGE_SIZE], has_next=len(rows) > PAGE_SIZE, page=page, form=form,
+                states=HARDSHIP_STATES, args=args, codes=service.codes, priority=service.priority_codes(),
+                bulk_actions=bulk.actions_for(current_user.role),
+                levels=service.levels(Semester.parse(form.semester.data) if form.semester.data else None),
+                bulk_form=EmptyForm(), message=message, problems=list(problems))
+
+
+@bp.route("/bulk", methods=["POST"])
+@roles("school_officer", "school_leader")
+def bulk_step():
+    """One step for the selected rows (class review, determination, return, filing)."""
+    status, message, problems = 200, "", []
+    try:
+        items = parse_selection(request.form.getlist("sel"))
+        outcome = bulk.bulk_act(current_user, items, request.form.get("action", ""),
+                                opinion=request.form.get("opinion", ""), level=request.form.get("level", ""),
+                                level_reason=request.form.get("level_reason", ""),
+                                reason=request.form.get("reason", ""))
+    except (service.HardshipError, TransitionError) as exc:
+        db.session.rollback()
+        status, message = 422, str(exc)
+    else:
+        db.session.commit()
+        message, problems = outcome.message, outcome.problems
+        if problems and not outcome.done:
+            status = 409
+    if not is_htmx():
+        flash(message, "success" if status == 200 else "error")
+        for _id, msg in problems[:20]:
+            flash(msg, "error")
+        args = {k: v for k, v in request.form.items() if k in ("semester", "state", "class_id") and v}
+        return redirect(url_for("hardship.index", **args))
+    return render_template("hardship/_index.html", **_list_context(request.form, message, problems)), status
 
 
 def _fill_form_choices(form: HardshipForm, semester: Semester) -> None:
