@@ -542,11 +542,12 @@ def can_be_held(student_id):
 
 def _held_lines(user):
     """(line id, reason) of every recovery candidate in the user's jurisdiction, in list order
-    (school, period, line), produced as they are read: a page stops reading once it has its rows.
+    (school, period, line), produced group by group: a page stops once it has its rows.
 
     Only students who can be held at all (hold_candidates_select: a few thousand in a province)
-    are looked up; their paid lines come sorted by the database as plain tuples (no ORM rows),
-    and holds are decided per school and period, for as many groups as the page needs."""
+    are looked up, their paid lines from the covering index ix_payment_lines_recovery; the
+    database sorts them, Python reads them as plain tuples (no ORM rows) and decides holds per
+    school and period only for the groups the page reaches."""
     from aid.changes.holds import hold_candidates_select
     from aid.database import mostly_true
     from aid.scoping import scope
