@@ -142,6 +142,10 @@ class PaymentLine(db.Model):
         Index("ix_payment_lines_batch", "batch_id", "serial"),
         # the settlement roll-up per programme and period over a province: index-only
         Index("ix_payment_lines_rollup", "programme_id", "period", "school_id", "status", "student_id", "amount_fen"),
+        # the recovery list: paid lines of the students who can be held, without the table rows
+        Index("ix_payment_lines_recovery", "student_id", "status", "school_id", "period"),
+        # the recovered lines, newest first (a bureau's list no longer walks its schools' lines)
+        Index("ix_payment_lines_recovered", "status", "recovered_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("payment_batches.id"))

@@ -12,7 +12,7 @@ import inspect
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -527,40 +527,99 @@ def recovery_lines(lines: list[PaymentLine]) -> list[tuple[PaymentLine, str]]:
     return result
 
 
-def recovery_list(user, limit: int = 1000) -> list[tuple[PaymentLine, str]]:
-    """Recovery candidates in the user's jurisdiction without looking at every paid line:
-    only students who can be held at all (hold_candidates_select: a few thousand in a
-    province) are looked up, per school and period, and only the held ones' lines loaded."""
+def can_be_held(student_id):
+    """The correlated form of aid.changes.holds.hold_candidates_select() for one row's
+    `student_id` column: the student has an approved timeline change or a hold status on
+    the register (the same two conditions; tests check both forms agree)."""
+    from aid.changes.holds import HOLD_STATUSES, TIMELINE_KINDS
+    from aid.changes.models import StatusChange
+
+    return or_(
+        exists().where(StatusChange.student_id == student_id, StatusChange.state == "approved",
+                       StatusChange.kind.in_(TIMELINE_KINDS)),
+        exists().where(Student.id == student_id, Student.status.in_(HOLD_STATUSES)))
+
+
+def _held_lines(user):
+    """(line id, reason) of every recovery candidate in the user's jurisdiction, in list order
+    (school, period, line), produced group by group: a page stops once it has its rows.
+
+    Only students who can be held at all (hold_candidates_select: a few thousand in a province)
+    are looked up, their paid lines from the covering index ix_payment_lines_recovery; the
+    database sorts them, Python reads them as plain tuples (no ORM rows) and decides holds per
+    school and period only for the groups the page reaches."""
     from aid.changes.holds import hold_candidates_select
     from aid.database import mostly_true
     from aid.scoping import scope
 
-    keys = db.session.execute(scope(
-        select(PaymentLine.id, PaymentLine.school_id, PaymentLine.period, PaymentLine.student_id)
-        .where(mostly_true(PaymentLine.status == "paid"), PaymentLine.student_id.in_(hold_candidates_select())),
-        PaymentLine, user)).all()
-    groups: dict[tuple[int, str], list] = {}
-    for row in keys:
-        groups.setdefault((row.school_id, row.period), []).append(row)
-    reasons: dict[int, str] = {}
-    for (school_id, key), rows in sorted(groups.items()):
-        try:
-            start = parse_period(key).start_date
-        except InvalidValue:
-            continue
-        holds = student_holds(sorted({r.student_id for r in rows}), start, school_id)
-        reasons.update((r.id, holds[r.student_id]) for r in rows if r.student_id in holds)
-        if len(reasons) >= limit:
-            break
-    ids = sorted(reasons)
+    if user.role in ("school_officer", "school_leader"):
+        # one school: its own paid lines, each looked up (two index probes), instead of
+        # gathering the province's candidates first (≈ 24 → 5 ms in the bench data)
+        candidate = can_be_held(PaymentLine.student_id)
+        paid = PaymentLine.status == "paid"
+    else:
+        candidate = PaymentLine.student_id.in_(hold_candidates_select())
+        paid = mostly_true(PaymentLine.status == "paid")
+    stmt = scope(select(PaymentLine.id, PaymentLine.school_id, PaymentLine.period, PaymentLine.student_id)
+                 .where(paid, candidate)
+                 .order_by(PaymentLine.school_id, PaymentLine.period, PaymentLine.id), PaymentLine, user)
+    result = db.session.connection().execute(stmt)
+    try:
+        key, group = None, []
+        for row in result:
+            if (row[1], row[2]) != key:
+                yield from _held_in_group(key, group)
+                key, group = (row[1], row[2]), []
+            group.append(row)
+        yield from _held_in_group(key, group)
+    finally:
+        result.close()
+
+
+def _held_in_group(key, rows) -> list[tuple[int, str]]:
+    if not rows:
+        return []
+    school_id, period_key = key
+    try:
+        start = parse_period(period_key).start_date
+    except InvalidValue:
+        return []
+    holds = student_holds(sorted({r[3] for r in rows}), start, school_id)
+    return [(r[0], holds[r[3]]) for r in rows if r[3] in holds]
+
+
+def _load_recovery_rows(held: list[tuple[int, str]]) -> list[tuple[PaymentLine, str]]:
     lines = {}
+    ids = [line_id for line_id, _reason in held]
     for i in range(0, len(ids), 900):
         lines.update((ln.id, ln) for ln in db.session.execute(
             select(PaymentLine).where(PaymentLine.id.in_(ids[i:i + 900])).options(
                 selectinload(PaymentLine.student), selectinload(PaymentLine.programme),
                 selectinload(PaymentLine.batch).selectinload(PaymentBatch.school))).scalars())
-    result = sorted(((lines[i], reasons[i]) for i in ids), key=lambda p: (p[0].school_id, p[0].period, p[0].id))
-    return result[:limit]
+    return [(lines[line_id], reason) for line_id, reason in held]
+
+
+def recovery_page(user, page: int, size: int) -> tuple[list[tuple[PaymentLine, str]], bool]:
+    """One page of recovery candidates (ordered by school, period, line) and whether another
+    follows; only the shown lines are loaded, and holds are decided only as far as needed."""
+    wanted = page * size + 1
+    held: list[tuple[int, str]] = []
+    candidates = _held_lines(user)
+    try:
+        for item in candidates:
+            held.append(item)
+            if len(held) >= wanted:
+                break
+    finally:
+        candidates.close()
+    shown = held[(page - 1) * size:page * size]
+    return _load_recovery_rows(shown), len(held) > page * size
+
+
+def recovery_list(user, limit: int = 1000) -> list[tuple[PaymentLine, str]]:
+    """The first `limit` recovery candidates in the user's jurisdiction."""
+    rows, _more = recovery_page(user, 1, limit)
+    return rows
 
 
 def mark_recovered(user, line: PaymentLine, note: str) -> None:

@@ -431,7 +431,8 @@ def settlements():
         semester = Semester.parse(semester_text)
     except ValueError:
         semester = Semester.containing(local_today())
-    schools = db.session.execute(scoped_select(School).order_by(School.code)).scalars().all()
+    schools = db.session.execute(scoped_select(School).order_by(School.code)
+                                 .options(selectinload(School.authority))).scalars().all()
     groups, overall = settle_service.rollup(schools, programme_id, semester) if programme_id else ([], None)
     done = db.session.execute(scoped_select(Settlement).order_by(Settlement.id.desc()).limit(200)).scalars().all()
     return render_htmx("funds/settlements.html", groups=groups, overall=overall, settlements=done,
@@ -494,11 +495,11 @@ def settlement_statement(settlement_id):
 def recovery():
     """Payments made for periods after an approved withdrawal or suspension."""
     page = _page()
-    rows = service.recovery_list(current_user, limit=page * LIST_PAGE + 1)[(page - 1) * LIST_PAGE:]
+    rows, has_next = service.recovery_page(current_user, page, LIST_PAGE)
     recovered = db.session.execute(scoped_select(PaymentLine).where(PaymentLine.status == "recovered")
                                    .options(selectinload(PaymentLine.student), selectinload(PaymentLine.programme))
                                    .order_by(PaymentLine.recovered_at.desc()).limit(200)).scalars().all()
-    return render_htmx("funds/recovery.html", rows=rows[:LIST_PAGE], has_next=len(rows) > LIST_PAGE, page=page,
+    return render_htmx("funds/recovery.html", rows=rows, has_next=has_next, page=page,
                        recovered=recovered, form=RecoveryForm())
 
 
@@ -537,17 +538,20 @@ def waivers():
         waived = waived.where(PaymentLine.school_id == school_id)
     sums = (func.count(), func.coalesce(func.sum(case((PaymentLine.status == "waived", PaymentLine.amount_fen),
                                                       else_=0)), 0))
-    count, total = db.session.execute(scope(waived.add_columns(*sums), PaymentLine)).one()
     schools = db.session.execute(scoped_select(School).order_by(School.code)).scalars().all() \
         if current_user.role in AUTHORITY else []
-    context = dict(total=total, count=count, semester=semester, semesters=_semester_choices(), schools=schools,
+    context = dict(semester=semester, semesters=_semester_choices(), schools=schools,
                    school_id=school_id, rows=[], has_next=False, page=1, per_school=[])
     if len(schools) > WAIVER_ROWS_UP_TO_SCHOOLS and not school_id:
-        # a province's ledger is tens of thousands of lines: per school first, the lines per school
-        figures = {sid: (n, fen) for sid, n, fen in db.session.execute(scope(
+        # a province's ledger is tens of thousands of lines: per school first, the lines per school;
+        # the overall count and total are the sums of the per-school figures (one pass over the index)
+        figures = {sid: (int(n), int(fen)) for sid, n, fen in db.session.execute(scope(
             waived.add_columns(PaymentLine.school_id, *sums).group_by(PaymentLine.school_id), PaymentLine))}
         context["per_school"] = [(school, *figures[school.id]) for school in schools if school.id in figures]
+        context.update(count=sum(n for n, _fen in figures.values()), total=sum(fen for _n, fen in figures.values()))
         return render_htmx("funds/waivers.html", **context)
+    count, total = db.session.execute(scope(waived.add_columns(*sums), PaymentLine)).one()
+    context.update(count=count, total=total)
     stmt = (waived.add_columns(PaymentLine, Student.name, SchoolClass.name)
             .join(Student, Student.id == PaymentLine.student_id)
             .outerjoin(SchoolClass, SchoolClass.id == Student.class_id)
