@@ -1,4 +1,5 @@
-"""stored red-flag counts per jurisdiction root (issue 9: 首页, 监督检查总览, 红旗清单 at province scale)
+"""stored red-flag counts per jurisdiction root; hardship (state, school_id) index for the home
+page's waiting-work counts (issue 9: 首页, 监督检查总览, 红旗清单 at province scale)
 
 Revision ID: 0016
 Revises: 0012
@@ -26,7 +27,13 @@ def upgrade():
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("authority_id", "flag_code"),
     )
+    with op.batch_alter_table("hardship_applications", schema=None) as batch_op:
+        batch_op.create_index("ix_hardship_applications_state_school", ["state", "school_id"], unique=False)
+    # planner statistics for the new index at once (SQLite otherwise keeps the one-column state index)
+    op.execute("ANALYZE hardship_applications")
 
 
 def downgrade():
+    with op.batch_alter_table("hardship_applications", schema=None) as batch_op:
+        batch_op.drop_index("ix_hardship_applications_state_school")
     op.drop_table("stored_flag_counts")
