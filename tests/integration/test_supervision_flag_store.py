@@ -136,6 +136,13 @@ def test_the_pages_show_the_stored_counts_until_refresh(world, client, auth):
     page = client.get("/supervision/flags").get_data(as_text=True)
     assert "风险提示条数已重新统计" in page and _shown(page, "长期空挂学籍") == 2
     assert "数据截至" in page
+    # a review through the page moves the row from 待复核 at once, in the stored counts too
+    resp = auth.post("/supervision/flags/long_suspension/review", {"key": f"stu-{late.id}", "note": "已核实"})
+    assert resp.status_code == 302
+    page = client.get("/supervision/flags").get_data(as_text=True)
+    assert re.search(r'长期空挂学籍.*?<td class="num">2</td>\s*<td class="num"><span class="badge danger">1</span>',
+                     page, re.S)
+    assert dict(_plain(flag_store.summary(world.user("province_admin")).counts))["long_suspension"] == (2, 1)
 
 
 def test_refresh_is_for_authority_roles_and_stores_their_own_jurisdiction(world, client, auth):
