@@ -14,8 +14,7 @@ from aid.printing.service import pdf_response, render_pdf
 from aid.reports.charts import bar_chart
 from aid.scoping import get_scoped_or_404, scoped_select
 from aid.students.models import Student
-from aid.supervision import service
-from aid.supervision import flag_store
+from aid.supervision import flag_store, service
 from aid.supervision.flags import FLAGS_BY_CODE, key_digest
 from aid.supervision.forms import (
     CloseForm, DrawForm, FollowUpForm, InspectionForm, MeasureForm, ReopenForm, RespondForm, ResultForm, ReviewForm,
