@@ -64,6 +64,8 @@ class HardshipApplication(db.Model):
 # sorts only those by class and name, not all of a province's 34,000
 db.Index("ix_hardship_applications_semester_desc_school", HardshipApplication.semester.desc(),
          HardshipApplication.school_id)
+# the home page's waiting-work counts (state IN (...) per school): counted from the index alone
+db.Index("ix_hardship_applications_state_school", HardshipApplication.state, HardshipApplication.school_id)
 
 
 class HardshipEvidence(db.Model):

@@ -164,7 +164,7 @@ def build(schools: int, students: int, seed: int = 1, echo=print) -> BenchContex
     from aid import AREAS, area_module
     for area in AREAS:
         module = area_module(area, "bench")
-        if module is not None:
+        if module is not None and hasattr(module, "bench_step"):
             t = time.perf_counter()
             module.bench_step(ctx)
             ctx.timings[area] = time.perf_counter() - t
@@ -187,4 +187,11 @@ def build(schools: int, students: int, seed: int = 1, echo=print) -> BenchContex
         db.session.execute(text("ANALYZE"))
         db.session.commit()
     ctx.timings["analyze"] = time.perf_counter() - t
+    # read models over the finished data (after the shared keys and the planner statistics)
+    for area in AREAS:
+        module = area_module(area, "bench")
+        if module is not None and hasattr(module, "bench_finish"):
+            t = time.perf_counter()
+            module.bench_finish(ctx)
+            ctx.timings[f"{area}_finish"] = time.perf_counter() - t
     return ctx

@@ -1,4 +1,5 @@
-"""`flask --app app supervision redraw ROLLCALL_ID`: reproduce a roll-call sample from its seed."""
+"""`flask --app app supervision redraw ROLLCALL_ID`: reproduce a roll-call sample from its seed;
+`flask --app app supervision refresh-flags`: store the red-flag counts (schedulable)."""
 from __future__ import annotations
 
 import sys
@@ -34,3 +35,12 @@ def register(app: Flask) -> None:
         click.echo("重新抽取：  " + ",".join(map(str, check.redrawn)))
         click.echo("复核一致" if check.matches else "复核不一致")
         sys.exit(0 if check.matches else 1)
+
+    @supervision_group.command("refresh-flags")
+    @with_appcontext
+    def refresh_flags():
+        """Recount and store the red-flag counts of every bureau's and the province's jurisdiction."""
+        from aid.supervision.flag_store import refresh_all
+
+        count = refresh_all()  # commits
+        click.echo(f"已统计{count}个管辖范围的风险提示条数。")

@@ -69,6 +69,7 @@ class RedFlag:
     rows_fn: Callable
     needs_wiring: str = ""  # the other area whose data this flag reads
     counter: Callable | None = None  # (user) -> FlagCount: a cheaper count of the same rows as keys_fn
+    key_schools: Callable | None = None  # (key) -> school ids, for a row that spans schools (default: its own)
 
     def count_fn(self, user) -> FlagCount | None:
         if self.counter is not None:
@@ -177,6 +178,15 @@ def _grouped_rows(keys_fn, column, columns, describe):
                                        school_id=inside[0].school_id if inside else None))
         return result
     return rows
+
+
+def _group_schools(column):
+    """The schools of the active students in one group: a review of the group's key counts in
+    every jurisdiction holding one of them."""
+    def schools(key: str) -> list[int]:
+        return list(db.session.execute(select(Student.school_id).where(
+            column == key, Student.status.in_(ACTIVE_STATUSES)).distinct()).scalars())
+    return schools
 
 
 def _describe_dup_id(group) -> str:
@@ -377,6 +387,13 @@ def _school_dup_rows(user, page, key=None):
     return result
 
 
+def _school_dup_schools(key: str) -> list[int]:
+    name, _, value = key.partition(":")
+    if name not in SCHOOL_FIELDS:
+        return []
+    return list(db.session.execute(select(School.id).where(getattr(School, name) == value)).scalars())
+
+
 # --- roll-call absences --------------------------------------------------------------------------------
 
 def _absence_stmt(user, *entities):
@@ -406,7 +423,8 @@ RED_FLAGS: list[RedFlag] = [
     RedFlag("duplicate_id", "同一身份证号重复注册",
             "同一身份证号在两所及以上学校有学籍，或同时注册全日制与非全日制（在籍、休学学生）",
             _dup_id_keys, _grouped_rows(_dup_id_keys, Student.id_number_hash,
-                                        ["辖区内的学籍", "问题", "辖区外另有"], _describe_dup_id)),
+                                        ["辖区内的学籍", "问题", "辖区外另有"], _describe_dup_id),
+            key_schools=_group_schools(Student.id_number_hash)),
     RedFlag("aid_not_enrolled", "非在籍学生获批资助",
             "资助申请已获人社部门审批或已发放，而学生学籍状态为休学、退学或转出",
             _aid_not_enrolled_keys, _aid_not_enrolled_rows, counter=_aid_not_enrolled_count),
@@ -422,10 +440,11 @@ RED_FLAGS: list[RedFlag] = [
     RedFlag("shared_card", "多名学生共用资助卡号",
             "同一资助卡（社会保障卡）号码登记在两名及以上在籍、休学学生名下",
             _card_keys, _grouped_rows(_card_keys, Student.aid_card_hash,
-                                      ["辖区内的学生", "问题", "辖区外另有"], _describe_card)),
+                                      ["辖区内的学生", "问题", "辖区外另有"], _describe_card),
+            key_schools=_group_schools(Student.aid_card_hash)),
     RedFlag("school_dup", "一校两牌",
             "两所及以上学校共用统一社会信用代码、办学地址或法定代表人",
-            _school_dup_keys, _school_dup_rows),
+            _school_dup_keys, _school_dup_rows, key_schools=_school_dup_schools),
     RedFlag("rollcall_absent", "点名抽验不在校",
             "远程点名或现场抽验结果为“不在校”的学生",
             _absence_keys, _absence_rows),

@@ -213,3 +213,22 @@ class FlagReview(db.Model):
     reviewed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     reviewer = relationship("User")
+
+
+class StoredFlagCount(db.Model):
+    """A read model of the red-flag counts of one jurisdiction root (an authority and its subtree,
+    the `authority_id` bureau and province users are attached to), one row per flag. Kept per
+    authority, not per school: the duplicate-ID, shared-card and 一校两牌 flags group rows across
+    schools, so per-school counts do not add up. Derived data, not audited: refreshed by
+    `flask --app app supervision refresh-flags` or the 刷新 button, and the flag's row is
+    recounted when someone reviews one of its entries (aid.supervision.flag_store)."""
+
+    __tablename__ = "stored_flag_counts"
+    __table_args__ = (UniqueConstraint("authority_id", "flag_code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    authority_id: Mapped[int] = mapped_column(ForeignKey("authorities.id"))
+    flag_code: Mapped[str] = mapped_column(String(40))
+    available: Mapped[bool] = mapped_column(default=True)  # False while the flag's data source is not enabled
+    open_count: Mapped[int] = mapped_column(default=0)
+    reviewed_count: Mapped[int] = mapped_column(default=0)
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)

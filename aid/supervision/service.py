@@ -17,6 +17,7 @@ from aid.extensions import db
 from aid.org.models import School
 from aid.scoping import in_jurisdiction
 from aid.students.models import Student
+from aid.supervision.flag_store import recount_after_review
 from aid.supervision.models import (
     INSPECTION_POINTS, INSPECTION_RESULTS, MEASURE_KINDS, ROLLCALL_KINDS, ROLLCALL_RESULTS, Finding, FlagReview,
     Inspection, InspectionPoint, Measure, RollCall, RollCallEntry,
@@ -325,4 +326,6 @@ def review_flag(user, flag, key: str, note: str) -> FlagReview:
     db.session.flush()
     record("flag.review", review, user=user, before=before, after={"flag": flag.code, "note": note},
            summary=f"复核风险提示“{flag.label}”")
+    if before is None:  # a newly reviewed row: the stored counts of its flag follow at once
+        recount_after_review(flag, key, page.rows[0].school_id)
     return review

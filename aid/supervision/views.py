@@ -14,8 +14,8 @@ from aid.printing.service import pdf_response, render_pdf
 from aid.reports.charts import bar_chart
 from aid.scoping import get_scoped_or_404, scoped_select
 from aid.students.models import Student
-from aid.supervision import service
-from aid.supervision.flags import FLAGS_BY_CODE, flag_counts, key_digest
+from aid.supervision import flag_store, service
+from aid.supervision.flags import FLAGS_BY_CODE, key_digest
 from aid.supervision.forms import (
     CloseForm, DrawForm, FollowUpForm, InspectionForm, MeasureForm, ReopenForm, RespondForm, ResultForm, ReviewForm,
 )
@@ -62,8 +62,8 @@ def index():
     cited = select(measure_findings.c.finding_id)
     findings = db.session.execute(scoped_select(Finding).where(Finding.withdrawn.is_(False), Finding.id.not_in(cited))
                                   .order_by(Finding.id.desc()).limit(20)).scalars().all()
-    return render_template("supervision/index.html", counts=flag_counts(current_user), rollcalls=rollcalls,
-                           measures=measures, inspections=inspections, findings=findings)
+    return render_template("supervision/index.html", flag_summary=flag_store.summary(current_user),
+                           rollcalls=rollcalls, measures=measures, inspections=inspections, findings=findings)
 
 
 # --- roll calls --------------------------------------------------------------------------------------
@@ -154,8 +154,26 @@ def rollcall_pdf(rollcall_id):
 @bp.route("/flags")
 @roles(AUTHORITY)
 def flags():
-    """Every red flag with its count in the jurisdiction."""
-    return render_template("supervision/flags.html", counts=flag_counts(current_user))
+    """Every red flag with its count in the jurisdiction (stored, or live while none is stored)."""
+    return render_template("supervision/flags.html", flag_summary=flag_store.summary(current_user))
+
+
+# where the 刷新 button may send the user back to (nothing else: no open redirect)
+REFRESH_BACK = {"flags": "supervision.flags", "index": "supervision.index", "home": "home.index"}
+
+
+@bp.route("/flags/refresh", methods=["POST"])
+@roles(AUTHORITY)
+def flags_refresh():
+    """刷新: recount and store the red flags of the user's jurisdiction."""
+    back = url_for(REFRESH_BACK.get(request.form.get("back", ""), "supervision.flags"))
+    root = flag_store.root_of(current_user)
+    if root is None:
+        flash("账号未设置管辖机构，无法保存风险提示统计。", "error")
+        return redirect(back)
+    flag_store.refresh([root])
+    flash("风险提示条数已重新统计。", "success")
+    return redirect(back)
 
 
 @bp.route("/flags/<code>")
@@ -408,12 +426,13 @@ def inspection_follow_up(inspection_id):
 # --- home panels -------------------------------------------------------------------------------------
 
 def _authority_panel(user):
-    counts = flag_counts(user)
+    flag_summary = flag_store.summary(user)
+    counts = flag_summary.counts
     open_measures = db.session.execute(scoped_select(Measure, user).where(Measure.state != "closed")
                                        .order_by(Measure.deadline).limit(10)).scalars().all()
     chart = bar_chart([(flag.label, count.open) for flag, count in counts if count is not None],
                       "待复核的风险提示", "条")
-    return {"counts": counts, "open_measures": open_measures, "chart": chart}
+    return {"flag_summary": flag_summary, "open_measures": open_measures, "chart": chart}
 
 
 def _school_panel(user):

@@ -74,6 +74,16 @@ def test_bench_data_at_tiny_size(ctx):
         StudentTally.school_id, StudentTally.study_mode, StudentTally.status, StudentTally.registration_state)
         .distinct()).all())
 
+    # the stored red-flag counts the pages read equal the live counts
+    from aid.supervision import flag_store
+    from aid.supervision.flags import flag_counts
+    for role in ("province_admin", "bureau_officer"):
+        user = built.users[role]
+        stored = flag_store.summary(user)
+        assert stored.as_of is not None
+        assert [(f.code, c and (c.total, c.reviewed)) for f, c in stored.counts] == \
+            [(f.code, c and (c.total, c.reviewed)) for f, c in flag_counts(user)]
+
     result = verify_chain()
     assert result.ok, result.message
     assert result.checked >= 1000
