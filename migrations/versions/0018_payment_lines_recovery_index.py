@@ -2,12 +2,12 @@
 held, probed per student without reading the table rows, and the recovered lines newest first
 
 Revision ID: 0018
-Revises: 0012
+Revises: 0016
 """
 from alembic import op
 
 revision = "0018"
-down_revision = "0012"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
