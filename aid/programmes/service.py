@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import lru_cache
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from aid.audit.service import record
 from aid.extensions import db
@@ -240,17 +240,23 @@ def tuition_standard_fen(student) -> int | None:
     return major.tuition_fen_per_year
 
 
-def hardship_levels_for(student_ids: list[int], semester: Semester) -> dict[int, str]:
-    """{student_id: level} from the noticed or filed determination of the semester's school year."""
+def _id_groups(student_ids: list[int] | Select, size: int = 900) -> list:
+    """A select of ids as it is, or a list of ids in chunks of bound parameters."""
+    if isinstance(student_ids, Select):
+        return [student_ids]
+    return [student_ids[i:i + size] for i in range(0, len(student_ids), size)]
+
+
+def hardship_levels_for(student_ids: list[int] | Select, semester: Semester) -> dict[int, str]:
+    """{student_id: level} from the noticed or filed determination of the semester's school year
+    (`student_ids`: a list, or a select of one id column)."""
     from aid.hardship.models import HardshipApplication
-    if not student_ids:
-        return {}
     sy = f"{semester.school_year_start}-{semester.school_year_start + 1}"
     levels: dict[int, tuple[int, str]] = {}
-    for chunk in range(0, len(student_ids), 900):
+    for group in _id_groups(student_ids):
         rows = db.session.execute(select(
             HardshipApplication.student_id, HardshipApplication.semester, HardshipApplication.level).where(
-            HardshipApplication.student_id.in_(student_ids[chunk:chunk + 900]),
+            HardshipApplication.student_id.in_(group),
             HardshipApplication.school_year == sy,
             HardshipApplication.state.in_(("noticed", "filed")))).all()
         for sid, sem, level in rows:
@@ -260,15 +266,19 @@ def hardship_levels_for(student_ids: list[int], semester: Semester) -> dict[int,
     return {sid: level for sid, (_o, level) in levels.items()}
 
 
-def excellent_students(student_ids: list[int], semester: Semester) -> set[int]:
-    """Students recommended for the scholarship (a live scholarship application) this semester."""
+def excellent_students(student_ids: list[int] | Select, semester: Semester) -> set[int]:
+    """Students recommended for the scholarship (a live scholarship application) this semester
+    (`student_ids`: a list, or a select of one id column)."""
     from aid.applications.models import Application
     programme = programme_by_code("national_scholarship")
-    if programme is None or not student_ids:
+    if programme is None:
         return set()
-    return set(db.session.execute(select(Application.student_id).where(
-        Application.programme_id == programme.id, Application.semester == str(semester),
-        Application.student_id.in_(student_ids), Application.state != "rejected")).scalars())
+    found: set[int] = set()
+    for group in _id_groups(student_ids):
+        found.update(db.session.execute(select(Application.student_id).where(
+            Application.programme_id == programme.id, Application.semester == str(semester),
+            Application.student_id.in_(group), Application.state != "rejected")).scalars())
+    return found
 
 
 def facts_for_many(students: list, semester: Semester) -> dict[int, StudentFacts]:
