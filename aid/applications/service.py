@@ -322,8 +322,8 @@ def proposal_why(decision: Decision) -> str:
 
 
 class _FactRow(NamedTuple):
-    """The labels of programmes.fact_columns() for one class and one set of a student's values
-    (what facts_from_row reads; the enrolment date only matters for a student without a class)."""
+    """What programmes.facts_from_row() reads, for one class and one set of a student's values
+    (the enrolment date only matters for a student without a class; listed students have one)."""
     study_mode: str
     status: str
     registration_state: str
@@ -348,9 +348,9 @@ def proposal_rows(user, school_id: int, programme: Programme, semester: Semester
     sharing them share one decision; Decision is immutable)."""
     if programme.kind not in PROPOSED_KINDS:
         raise ApplicationError("只有免学费和国家助学金按名单生成建议")
+    from aid.changes.holds import holds_for
     from aid.org.models import School
     from aid.scoping import in_jurisdiction
-    from aid.changes.holds import holds_for
     from aid.students.models import Major
     if not in_jurisdiction(school_id, user):
         raise ApplicationError("该学校不在您的管辖范围内")
