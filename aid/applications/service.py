@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -357,10 +357,13 @@ def proposal_rows(user, school_id: int, programme: Programme, semester: Semester
     version = programmes.version_for(programme, semester)
     if version is None:
         raise ApplicationError(f"{programme.name}在{semester.label}没有适用的政策")
+    # with the student's application for the programme and semester, if any (at most one: unique)
     rows = db.session.execute(
         select(Student.id, Student.name, Student.class_id, Student.status, Student.registration_state,
-               Student.household)
+               Student.household, Application.id, Application.state)
         .join(SchoolClass, SchoolClass.id == Student.class_id)
+        .outerjoin(Application, and_(Application.student_id == Student.id, Application.programme_id == programme.id,
+                                     Application.semester == str(semester), Application.school_id == school_id))
         .where(Student.school_id == school_id, Student.study_mode == "full_time", SchoolClass.study_mode == "full_time")
         .order_by(Student.class_id, Student.name_sort, Student.id)).all()
     if not rows:
@@ -381,13 +384,9 @@ def proposal_rows(user, school_id: int, programme: Programme, semester: Semester
     levels = programmes.hardship_levels_for(ids, semester)
     holds = holds_for(ids, semester.start_date)
     excellent = programmes.excellent_students(ids, semester)
-    existing = {sid: (aid, state) for sid, aid, state in db.session.execute(
-        select(Application.student_id, Application.id, Application.state).where(
-            Application.school_id == school_id, Application.programme_id == programme.id,
-            Application.semester == str(semester)))}
     decided: dict[tuple, tuple[Decision, str]] = {}
     out = []
-    for sid, name, class_id, status, reg_state, household in rows:
+    for sid, name, class_id, status, reg_state, household, app_id, app_state in rows:
         extra = (levels.get(sid), holds.get(sid), sid in excellent)
         key = (class_facts[class_id], status, reg_state, household) + extra
         found = decided.get(key)
@@ -396,8 +395,7 @@ def proposal_rows(user, school_id: int, programme: Programme, semester: Semester
                 "full_time", status, reg_state, household, "full_time", *class_facts[class_id], *school), *extra)
             decision = programmes.decide(None, programme, semester, facts=facts, count_quota=False, version=version)[0]
             found = decided[key] = (decision, proposal_why(decision))
-        app_id, state = existing.get(sid, (None, None))
-        out.append(ProposalRow(sid, name, class_names[class_id], found[0], app_id, state, found[1]))
+        out.append(ProposalRow(sid, name, class_names[class_id], found[0], app_id, app_state, found[1]))
     return out
 
 

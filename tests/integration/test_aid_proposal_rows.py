@@ -77,6 +77,11 @@ def school(world):
         db.session.add(Application(school_id=student.school_id, student_id=student.id, programme_id=scholarship.id,
                                    programme_version_id=version.id, semester=str(SEM), level="", amount_fen=600000,
                                    state="submitted", note="成绩优秀"))
+    # an application recorded by another school (before a transfer) is not this school's: not shown
+    waiver = programmes.programme_by_code("tuition_waiver")
+    db.session.add(Application(school_id=w.schools["A2"].id, student_id=s["returned"].id, programme_id=waiver.id,
+                               programme_version_id=programmes.version_for(waiver, SEM).id, semester=str(SEM),
+                               level="", amount_fen=120000, state="draft"))
     db.session.commit()
     return o.school, s
 
@@ -106,6 +111,7 @@ def test_proposal_rows_list_what_proposals_lists(world, school, code, semester):
     assert [r.why for r in rows] == [_old_template_text(p.decision) for p in records]
     listed = {r.student_id for r in rows}
     assert s["part"].id not in listed and len(listed) == len(rows)
+    assert {r.student_id: r.application_id for r in rows}[s["returned"].id] is None
     if semester == SEM:
         assert {r.decision.eligible for r in rows} == {True, False}
 
