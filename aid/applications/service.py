@@ -341,11 +341,11 @@ class _FactRow(NamedTuple):
 
 
 def proposal_rows(user, school_id: int, programme: Programme, semester: Semester) -> list[ProposalRow]:
-    """proposals() as plain rows for the page: the same students, order and decisions. The
-    students are read as a few plain columns; what the engine reads of their class, major and
-    school once per class (a few dozen rows); and the engine runs once per distinct set of facts
-    (class, status, registration, household, hardship level, hold, recommendation: students
-    sharing them share one decision; Decision is immutable)."""
+    """proposals() as plain rows for the page: the same students, order, decisions and
+    applications. The students are read as a few plain columns with their application; what the
+    engine reads of their class, major and school once per class (a few dozen rows); hardship,
+    holds and recommendations with one statement each for the school; and the engine runs once
+    per distinct set of facts (students sharing them share one decision; Decision is immutable)."""
     if programme.kind not in PROPOSED_KINDS:
         raise ApplicationError("只有免学费和国家助学金按名单生成建议")
     from aid.changes.holds import holds_for
