@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -271,7 +271,7 @@ def full_time_students(school_id: int) -> list[Student]:
         .where(Student.school_id == school_id, Student.study_mode == "full_time",
                SchoolClass.study_mode == "full_time")
         .options(joinedload(Student.school_class).joinedload(SchoolClass.major), joinedload(Student.school))
-        .order_by(Student.class_id, Student.name_sort)).unique().scalars())
+        .order_by(Student.class_id, Student.name_sort, Student.id)).unique().scalars())
 
 
 @dataclass
@@ -311,14 +311,44 @@ class ProposalRow(NamedTuple):
     decision: Decision
     application_id: int | None
     application_state: str | None
+    why: str  # the reasons the page shows: the criteria met, or what is not met
+
+
+def proposal_why(decision: Decision) -> str:
+    """The reasons a list line shows: the criteria met when eligible, otherwise each failure."""
+    if decision.eligible:
+        return "；".join(r.text for r in decision.reasons if r.code in decision.matched)
+    return "；".join(r.text for r in decision.failures)
+
+
+class _FactRow(NamedTuple):
+    """What programmes.facts_from_row() reads, for one class and one set of a student's values
+    (the enrolment date only matters for a student without a class; listed students have one)."""
+    study_mode: str
+    status: str
+    registration_state: str
+    household: str
+    class_study_mode: str
+    intake_date: object
+    programme_years: int
+    agriculture_related: bool
+    opera_performance: bool
+    other_performing_arts: bool
+    ethnic_minority_area: bool
+    contiguous_poverty_area: bool
+    ownership: str
+    enrolment_date: object = None
 
 
 def proposal_rows(user, school_id: int, programme: Programme, semester: Semester) -> list[ProposalRow]:
-    """proposals() as plain rows for the page: the same students, order and decisions, read as
-    columns instead of records, and one engine run per distinct set of facts (students of a class
-    with the same household, state and hardship level share one decision; Decision is immutable)."""
+    """proposals() as plain rows for the page: the same students, order, decisions and
+    applications. The students are read as a few plain columns with their application; what the
+    engine reads of their class, major and school once per class (a few dozen rows); hardship,
+    holds and recommendations with one statement each for the school; and the engine runs once
+    per distinct set of facts (students sharing them share one decision; Decision is immutable)."""
     if programme.kind not in PROPOSED_KINDS:
         raise ApplicationError("只有免学费和国家助学金按名单生成建议")
+    from aid.changes.holds import holds_for
     from aid.org.models import School
     from aid.scoping import in_jurisdiction
     from aid.students.models import Major
@@ -327,26 +357,45 @@ def proposal_rows(user, school_id: int, programme: Programme, semester: Semester
     version = programmes.version_for(programme, semester)
     if version is None:
         raise ApplicationError(f"{programme.name}在{semester.label}没有适用的政策")
+    # with the student's application for the programme and semester, if any (at most one: unique)
     rows = db.session.execute(
-        select(Student.id, Student.name, SchoolClass.name.label("class_name"), *programmes.fact_columns())
-        .join(SchoolClass, SchoolClass.id == Student.class_id).join(Major, Major.id == SchoolClass.major_id)
-        .join(School, School.id == Student.school_id)
+        select(Student.id, Student.name, Student.class_id, Student.status, Student.registration_state,
+               Student.household, Application.id, Application.state)
+        .join(SchoolClass, SchoolClass.id == Student.class_id)
+        .outerjoin(Application, and_(Application.student_id == Student.id, Application.programme_id == programme.id,
+                                     Application.semester == str(semester), Application.school_id == school_id))
         .where(Student.school_id == school_id, Student.study_mode == "full_time", SchoolClass.study_mode == "full_time")
-        .order_by(Student.class_id, Student.name_sort)).all()
-    facts = programmes.facts_for_rows(rows, semester)
-    existing = {sid: (aid, state) for sid, aid, state in db.session.execute(
-        select(Application.student_id, Application.id, Application.state).where(
-            Application.school_id == school_id, Application.programme_id == programme.id,
-            Application.semester == str(semester)))}
-    decided: dict[int, Decision] = {}  # by id() of the shared facts object (facts outlive the loop)
+        .order_by(Student.class_id, Student.name_sort, Student.id)).all()
+    if not rows:
+        return []
+    school = db.session.execute(select(School.ethnic_minority_area, School.contiguous_poverty_area, School.ownership)
+                                .where(School.id == school_id)).one()
+    class_names, class_facts = {}, {}  # classes with the same dates and major flags share their facts
+    for c in db.session.execute(
+            select(SchoolClass.id, SchoolClass.name, SchoolClass.intake_date, SchoolClass.programme_years,
+                   Major.agriculture_related, Major.opera_performance, Major.other_performing_arts)
+            .join(Major, Major.id == SchoolClass.major_id)
+            .where(SchoolClass.id.in_({r.class_id for r in rows}))):
+        class_names[c.id] = c.name
+        class_facts[c.id] = tuple(c[2:])
+    # the facts read from other tables, one statement each for the school's full-time students (a
+    # superset of the rows: their class's mode is not needed to look them up)
+    ids = select(Student.id).where(Student.school_id == school_id, Student.study_mode == "full_time")
+    levels = programmes.hardship_levels_for(ids, semester)
+    holds = holds_for(ids, semester.start_date)
+    excellent = programmes.excellent_students(ids, semester)
+    decided: dict[tuple, tuple[Decision, str]] = {}
     out = []
-    for r in rows:
-        f = facts[r.id]
-        if id(f) not in decided:
-            decided[id(f)] = programmes.decide(None, programme, semester, facts=f, count_quota=False,
-                                               version=version)[0]
-        app_id, state = existing.get(r.id, (None, None))
-        out.append(ProposalRow(r.id, r.name, r.class_name, decided[id(f)], app_id, state))
+    for sid, name, class_id, status, reg_state, household, app_id, app_state in rows:
+        extra = (levels.get(sid), holds.get(sid), sid in excellent)
+        key = (class_facts[class_id], status, reg_state, household) + extra
+        found = decided.get(key)
+        if found is None:
+            facts = programmes.facts_from_row(_FactRow(
+                "full_time", status, reg_state, household, "full_time", *class_facts[class_id], *school), *extra)
+            decision = programmes.decide(None, programme, semester, facts=facts, count_quota=False, version=version)[0]
+            found = decided[key] = (decision, proposal_why(decision))
+        out.append(ProposalRow(sid, name, class_names[class_id], found[0], app_id, app_state, found[1]))
     return out
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from aid.extensions import db
 from aid.students.models import Student
@@ -35,17 +35,23 @@ def _reason(kind: str, happened_on: date) -> str:
     }[kind]
 
 
-def holds_for(student_ids: list[int], on_date: date | None = None, *, school_id: int | None = None) -> dict[int, str]:
-    """{student_id: Chinese reason} for the students held on `on_date` (default today)."""
+def holds_for(student_ids: list[int] | Select, on_date: date | None = None, *,
+              school_id: int | None = None) -> dict[int, str]:
+    """{student_id: Chinese reason} for the students held on `on_date` (default today).
+    `student_ids` is a list of ids or a select of one id column (a whole school's list: one
+    statement per kind of record instead of long lists of bound ids)."""
     from aid.changes.models import StatusChange
 
-    if not student_ids:
+    if isinstance(student_ids, Select):
+        chunks: list = [student_ids]
+    elif not student_ids:
         return {}
+    else:
+        ids = list(dict.fromkeys(student_ids))
+        chunks = [ids[start:start + _CHUNK] for start in range(0, len(ids), _CHUNK)]
     on_date = on_date or local_today()
-    ids = list(dict.fromkeys(student_ids))
     held: dict[int, str] = {}
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start:start + _CHUNK]
+    for chunk in chunks:
         changes = db.session.execute(
             select(StatusChange.student_id, StatusChange.kind, StatusChange.happened_on, StatusChange.school_id)
             .where(StatusChange.student_id.in_(chunk), StatusChange.state == "approved",
@@ -63,12 +69,14 @@ def holds_for(student_ids: list[int], on_date: date | None = None, *, school_id:
         for sid, row in latest.items():
             if row.kind != "resume":
                 held[sid] = _reason(row.kind, row.happened_on)
-        legacy = [sid for sid in chunk if sid not in with_records]
-        if legacy:
+        # students without such records are held by their register status
+        legacy = chunk if isinstance(chunk, Select) else [sid for sid in chunk if sid not in with_records]
+        if isinstance(legacy, Select) or legacy:
             rows = db.session.execute(
                 select(Student.id, Student.status).where(Student.id.in_(legacy),
                                                          Student.status.in_(HOLD_STATUSES))).all()
-            held.update({sid: f"学籍状态为{HOLD_STATUSES[status]}，暂停发放" for sid, status in rows})
+            held.update({sid: f"学籍状态为{HOLD_STATUSES[status]}，暂停发放" for sid, status in rows
+                         if sid not in with_records})
     return held
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased
@@ -299,10 +300,30 @@ def evidence_path(ev: HardshipEvidence) -> Path:
 
 # --- coverage (应助尽助) ------------------------------------------------------------------
 
+class CoverageStudent(NamedTuple):
+    """What a coverage line shows of the student (plain columns, not the record)."""
+    id: int
+    school_id: int
+    class_id: int | None
+    name: str
+    name_sort: str
+    school_name: str
+    class_name: str
+
+
+class CoverageDetermination(NamedTuple):
+    """What a coverage line shows of the determination (plain columns, not the record)."""
+    id: int
+    student_id: int
+    state: str
+    level: str | None
+    level_reason: str | None
+
+
 @dataclass
 class CoverageRow:
-    student: object
-    application: HardshipApplication
+    student: CoverageStudent
+    application: CoverageDetermination
     categories: list[str]
     problem: str
 
@@ -316,9 +337,7 @@ def coverage_report(user, semester: Semester) -> list[CoverageRow]:
 def coverage_page(user, semester: Semester, limit: int | None = None,
                   school_id: int | None = None) -> tuple[int, list[CoverageRow]]:
     """coverage_report's (total, first `limit` rows), found in SQL, of one school of the
-    jurisdiction when `school_id` is given; records are loaded only for the rows returned."""
-    from sqlalchemy.orm import load_only, selectinload
-
+    jurisdiction when `school_id` is given; the names shown are read for the rows returned only."""
     from aid.org.models import School
     from aid.scoping import scope
     from aid.students.models import SchoolClass, Student
@@ -330,7 +349,9 @@ def coverage_page(user, semester: Semester, limit: int | None = None,
     where = _coverage_where(semester, priority)
     if school_id:
         where.append(H.school_id == school_id)
-    columns = [H.id, H.student_id, H.categories, H.state, H.level]
+    # the student's columns come with the row: the statement reads the student for the filter and the order
+    columns = [H.id, H.student_id, H.categories, H.state, H.level, Student.school_id, Student.class_id,
+               Student.name, Student.name_sort]
     # Every finding is examined either way (the count covers all). SQLite does it once when the
     # rows shown carry the count (a window); PostgreSQL would then walk all students in page
     # order (its LIMIT plan), 0.6-0.8 s for a province, so there the count is its own statement.
@@ -351,22 +372,23 @@ def coverage_page(user, semester: Semester, limit: int | None = None,
     if not shown:
         return total, []
     aided = _aided_students([r.student_id for r in shown], semester)
-    # only what a row shows: the records' other columns (personal data, family, evidence text) stay unloaded
-    students = {s.id: s for s in db.session.execute(
-        select(Student).where(Student.id.in_([r.student_id for r in shown]))
-        .options(load_only(Student.id, Student.school_id, Student.class_id, Student.name, Student.name_sort),
-                 selectinload(Student.school_class).load_only(SchoolClass.id, SchoolClass.name),
-                 selectinload(Student.school).load_only(School.id, School.name))).scalars()}
-    apps = {a.id: a for a in db.session.execute(
-        select(H).where(H.id.in_([r.id for r in shown]))
-        .options(load_only(H.id, H.student_id, H.state, H.level, H.level_reason))).scalars()}
+    school_names = dict(db.session.execute(
+        select(School.id, School.name).where(School.id.in_({r.school_id for r in shown}))).all())
+    class_names = dict(db.session.execute(
+        select(SchoolClass.id, SchoolClass.name)
+        .where(SchoolClass.id.in_({r.class_id for r in shown if r.class_id is not None}))).all())
+    # not in the covering index the statement reads: looked up for the rows shown
+    reasons = dict(db.session.execute(select(H.id, H.level_reason).where(H.id.in_([r.id for r in shown]))).all())
     category_name = dict(db.session.execute(select(HardshipCategory.code, HardshipCategory.name)).all())
     wanted = set(priority)
     rows = []
     for row in shown:
         mine = [c for c in _codes_json(row.categories) if c in wanted]
-        rows.append(CoverageRow(students[row.student_id], apps[row.id], [category_name.get(c, c) for c in mine],
-                                _coverage_problem(apps[row.id], row.student_id in aided, semester)))
+        student = CoverageStudent(row.student_id, row.school_id, row.class_id, row.name, row.name_sort,
+                                  school_names.get(row.school_id, ""), class_names.get(row.class_id, ""))
+        determination = CoverageDetermination(row.id, row.student_id, row.state, row.level, reasons.get(row.id))
+        rows.append(CoverageRow(student, determination, [category_name.get(c, c) for c in mine],
+                                _coverage_problem(determination, row.student_id in aided, semester)))
     return total, rows
 
 

@@ -359,7 +359,9 @@ def coverage():
     """应助尽助: priority-category students with no determination or no aid this semester."""
     semester = programmes.parse_semester(request.args.get("semester"), default=_latest_semester())
     school_id = request.args.get("school_id", type=int)
-    schools = db.session.execute(scoped_select(School).order_by(School.code)).scalars().all() \
+    # the school filter's options: plain (id, code, name) rows
+    schools = db.session.execute(scope(select(School.id, School.code, School.name), School)
+                                 .order_by(School.code)).all() \
         if not current_user.role.startswith("school") else []
     # a province's check reads every determination and application of the year: one school at a
     # time there (its province-wide figures are the 统计报表's 重点保障对象覆盖情况 table)

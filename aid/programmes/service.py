@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import lru_cache
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from aid.audit.service import record
 from aid.extensions import db
@@ -240,17 +240,23 @@ def tuition_standard_fen(student) -> int | None:
     return major.tuition_fen_per_year
 
 
-def hardship_levels_for(student_ids: list[int], semester: Semester) -> dict[int, str]:
-    """{student_id: level} from the noticed or filed determination of the semester's school year."""
+def _id_groups(student_ids: list[int] | Select, size: int = 900) -> list:
+    """A select of ids as it is, or a list of ids in chunks of bound parameters."""
+    if isinstance(student_ids, Select):
+        return [student_ids]
+    return [student_ids[i:i + size] for i in range(0, len(student_ids), size)]
+
+
+def hardship_levels_for(student_ids: list[int] | Select, semester: Semester) -> dict[int, str]:
+    """{student_id: level} from the noticed or filed determination of the semester's school year
+    (`student_ids`: a list, or a select of one id column)."""
     from aid.hardship.models import HardshipApplication
-    if not student_ids:
-        return {}
     sy = f"{semester.school_year_start}-{semester.school_year_start + 1}"
     levels: dict[int, tuple[int, str]] = {}
-    for chunk in range(0, len(student_ids), 900):
+    for group in _id_groups(student_ids):
         rows = db.session.execute(select(
             HardshipApplication.student_id, HardshipApplication.semester, HardshipApplication.level).where(
-            HardshipApplication.student_id.in_(student_ids[chunk:chunk + 900]),
+            HardshipApplication.student_id.in_(group),
             HardshipApplication.school_year == sy,
             HardshipApplication.state.in_(("noticed", "filed")))).all()
         for sid, sem, level in rows:
@@ -260,15 +266,19 @@ def hardship_levels_for(student_ids: list[int], semester: Semester) -> dict[int,
     return {sid: level for sid, (_o, level) in levels.items()}
 
 
-def excellent_students(student_ids: list[int], semester: Semester) -> set[int]:
-    """Students recommended for the scholarship (a live scholarship application) this semester."""
+def excellent_students(student_ids: list[int] | Select, semester: Semester) -> set[int]:
+    """Students recommended for the scholarship (a live scholarship application) this semester
+    (`student_ids`: a list, or a select of one id column)."""
     from aid.applications.models import Application
     programme = programme_by_code("national_scholarship")
-    if programme is None or not student_ids:
+    if programme is None:
         return set()
-    return set(db.session.execute(select(Application.student_id).where(
-        Application.programme_id == programme.id, Application.semester == str(semester),
-        Application.student_id.in_(student_ids), Application.state != "rejected")).scalars())
+    found: set[int] = set()
+    for group in _id_groups(student_ids):
+        found.update(db.session.execute(select(Application.student_id).where(
+            Application.programme_id == programme.id, Application.semester == str(semester),
+            Application.student_id.in_(group), Application.state != "rejected")).scalars())
+    return found
 
 
 def facts_for_many(students: list, semester: Semester) -> dict[int, StudentFacts]:
@@ -288,20 +298,12 @@ def facts_for(student, semester: Semester, *, academic_excellent: bool | None = 
     return facts
 
 
-def fact_columns():
-    """The register's columns the engine reads, for selecting plain rows instead of records (lists of
-    a whole school): select them from students joined to school_classes, majors and schools and
-    pass each row to facts_from_row(). Labels match the attributes _facts() reads from records."""
-    from aid.org.models import School
-    from aid.students.models import Major, SchoolClass, Student
-    return (Student.study_mode, Student.status, Student.registration_state, Student.household,
-            Student.enrolment_date, SchoolClass.study_mode.label("class_study_mode"),
-            SchoolClass.intake_date, SchoolClass.programme_years, Major.agriculture_related,
-            Major.opera_performance, Major.other_performing_arts, School.ethnic_minority_area,
-            School.contiguous_poverty_area, School.ownership)
-
-
 def facts_from_row(row, hardship_level, hold_reason, excellent, has_class: bool = True) -> StudentFacts:
+    """The engine's facts from plain values named like the register's columns (study_mode, status,
+    registration_state, household, enrolment_date; the class's class_study_mode, intake_date,
+    programme_years; the major's agriculture_related, opera_performance, other_performing_arts; the
+    school's ethnic_minority_area, contiguous_poverty_area, ownership): lists of a whole school read
+    those columns instead of records (applications.service.proposal_rows)."""
     return StudentFacts(
         study_mode=row.class_study_mode if has_class and row.class_study_mode == "part_time" else row.study_mode,
         register_status=row.status,
@@ -323,7 +325,7 @@ def facts_from_row(row, hardship_level, hold_reason, excellent, has_class: bool 
 
 
 class _RecordRow:
-    """A student record seen through the labels of fact_columns()."""
+    """A student record seen through the names facts_from_row() reads."""
 
     def __init__(self, student):
         cls = student.school_class
@@ -346,26 +348,6 @@ class _RecordRow:
 def _facts(student, hardship_level, hold_reason, excellent) -> StudentFacts:
     return facts_from_row(_RecordRow(student), hardship_level, hold_reason, excellent,
                           has_class=student.school_class is not None)
-
-
-def facts_for_rows(rows, semester: Semester) -> dict[int, StudentFacts]:
-    """facts_for_many() for plain rows carrying `id` and ending with fact_columns(). Students with
-    the same values share one (immutable) StudentFacts, so callers can decide once per object."""
-    from aid.changes.holds import holds_for
-    n = len(fact_columns())
-    ids = [r.id for r in rows]
-    levels = hardship_levels_for(ids, semester)
-    holds = holds_for(ids, semester.start_date)
-    excellent = excellent_students(ids, semester)
-    made: dict[tuple, StudentFacts] = {}
-    out = {}
-    for r in rows:
-        extra = (levels.get(r.id), holds.get(r.id), r.id in excellent)
-        key = tuple(r[-n:]) + extra
-        if key not in made:
-            made[key] = facts_from_row(r, *extra)
-        out[r.id] = made[key]
-    return out
 
 
 def decide(student, programme: Programme, semester: Semester, *, facts: StudentFacts | None = None,

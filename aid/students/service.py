@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 from pypinyin import lazy_pinyin
 from sqlalchemy import and_, false, func, select
@@ -428,19 +429,55 @@ def filtered(user, f: StudentFilter, *, with_mode: bool = True):
     return scope(select(Student), Student, user).where(*_conditions(user, f, with_mode))
 
 
-def sorted_page(user, f: StudentFilter) -> tuple[list[Student], bool]:
+def _page_order(f: StudentFilter) -> tuple:
     column = SORTS[f.sort]
     if f.sort == "register_no" and not f.desc and f.q and _CJK.search(f.q):
         # a name search in the default order: name order straight from the (mode, name, school) index
-        order = (Student.name, Student.school_id, Student.id)
-    else:
-        order = (column.desc() if f.desc else column.asc(), Student.id)
-    stmt = filtered(user, f).order_by(*order)
+        return (Student.name, Student.school_id, Student.id)
+    return (column.desc() if f.desc else column.asc(), Student.id)
+
+
+def sorted_page(user, f: StudentFilter) -> tuple[list[Student], bool]:
+    stmt = filtered(user, f).order_by(*_page_order(f))
     stmt = stmt.offset((f.page - 1) * f.page_size).limit(f.page_size + 1)
     stmt = stmt.options(selectinload(Student.school_class).joinedload(SchoolClass.major),
                         selectinload(Student.school))
     rows = db.session.execute(stmt).scalars().all()
     return rows[:f.page_size], len(rows) > f.page_size
+
+
+class RegistrationLine(NamedTuple):
+    """What a 电子注册 line shows of a student (plain columns, not the record)."""
+    id: int
+    register_no: str
+    name: str
+    id_number_masked: str
+    registration_state: str
+    registration_note: str
+    school_name: str
+    class_name: str | None
+
+
+def registration_page(user, f: StudentFilter) -> tuple[list[RegistrationLine], bool]:
+    """sorted_page()'s students (same filter, order and page) as the columns the 电子注册 list
+    shows: no records and no related loads. The statement is sorted_page()'s with fewer columns
+    (a join would let SQLite start from the schools and sort every match); the school and class
+    names of the page's rows are looked up after."""
+    from aid.org.models import School
+    stmt = scope(select(Student.id, Student.register_no, Student.name, Student.id_number_masked,
+                        Student.registration_state, Student.registration_note, Student.school_id,
+                        Student.class_id), Student, user) \
+        .where(*_conditions(user, f, True)).order_by(*_page_order(f)) \
+        .offset((f.page - 1) * f.page_size).limit(f.page_size + 1)
+    rows = db.session.execute(stmt).all()
+    schools = dict(db.session.execute(
+        select(School.id, School.name).where(School.id.in_({r.school_id for r in rows}))).all()) if rows else {}
+    class_ids = {r.class_id for r in rows if r.class_id is not None}
+    classes = dict(db.session.execute(
+        select(SchoolClass.id, SchoolClass.name).where(SchoolClass.id.in_(class_ids))).all()) if class_ids else {}
+    lines = [RegistrationLine(*r[:6], schools[r.school_id], classes.get(r.class_id) if r.class_id is not None else None)
+             for r in rows]
+    return lines[:f.page_size], len(lines) > f.page_size
 
 
 COUNT_CAP = 10000
@@ -509,8 +546,10 @@ def registration_by_school(user) -> list[dict]:
     from aid.org.models import School
     from aid.students import tallies
 
+    # the school's id, code and name as a plain row: a province's 150 records are not needed
     schools = {s.id: s for s in db.session.execute(
-        select(School).where(School.id.in_(school_ids_select(user))).order_by(School.code)).scalars()}
+        select(School.id, School.code, School.name).where(School.id.in_(school_ids_select(user)))
+        .order_by(School.code))}
     table: dict[int, dict] = {sid: {"school": s, "full_time": {}, "part_time": {}} for sid, s in schools.items()}
     for school_id, mode, state, n in tallies.counts(user, "school_id", "study_mode", "registration_state"):
         if school_id in table and mode in table[school_id]:

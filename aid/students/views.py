@@ -586,6 +586,16 @@ def _ids_from_form() -> list[int]:
     return ids
 
 
+def _registration_table(table: list[dict]) -> list[dict]:
+    """Each school's row with its eight cells (count, link arguments) in column order: the
+    template then loops once per row instead of testing 150 × 8 cells."""
+    for row in table:
+        sid = row["school"].id
+        row["cells"] = [(row[m].get(k, 0), f"school_id={sid}&reg={k}&mode={m}")
+                        for m in STUDY_MODES for k in REGISTRATION_STATES]
+    return table
+
+
 @bp.route("/registration")
 @roles(STAFF)
 def registration():
@@ -594,12 +604,11 @@ def registration():
     if not request.args.get("reg"):
         f.reg = "submitted" if current_user.role in AUTHORITY else "draft"
     f.page_size = 100  # a bureau verifies a page at a time: 100 ticks, and the page stays quick
-    rows, has_next = service.sorted_page(current_user, f)
+    rows, has_next = service.registration_page(current_user, f)
     counts = service.mode_counts(current_user, f)
     context = dict(students=rows, has_next=has_next, f=f, counts=counts, reg_states=REGISTRATION_STATES,
-                   table=service.registration_by_school(current_user), modes=STUDY_MODES,
-                   return_form=ReturnForm(), form=EmptyForm(), count_cap=service.COUNT_CAP,
-                   schools=_schools_in_scope() if current_user.role in AUTHORITY else [])
+                   table=_registration_table(service.registration_by_school(current_user)), modes=STUDY_MODES,
+                   return_form=ReturnForm(), form=EmptyForm(), count_cap=service.COUNT_CAP)
     resp = render_htmx("students/registration.html", **context)
     resp.headers["Cache-Control"] = "no-store"
     return resp
