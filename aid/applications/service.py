@@ -127,9 +127,18 @@ def queue_page(user, f: QueueFilters, page: int, size: int) -> tuple[list[Applic
     return rows[:size], len(rows) > size
 
 
-# Counts stop at COUNT_CAP + 1 (shown as "10000+"), as on the student list: a province's queue would
-# otherwise count 260,000 applications on every request; exact totals are in the reports.
+# Tab counts come from the trigger-kept tallies (aid/applications/tallies.py), exact, whenever the
+# filters are columns of the tally; a class filter (a column of students) is counted from the
+# applications themselves and stops at COUNT_CAP + 1 (shown as "10000+"), as on the student list.
 COUNT_CAP = 10000
+
+
+class Counts(dict):
+    """Counts per state; `exact` is False when they were counted up to COUNT_CAP + 1 only."""
+
+    def __init__(self, counts: dict[str, int], exact: bool):
+        super().__init__(counts)
+        self.exact = exact
 
 
 def capped_count(stmt) -> int:
@@ -137,20 +146,31 @@ def capped_count(stmt) -> int:
     return db.session.scalar(select(func.count()).select_from(stmt.limit(COUNT_CAP + 1).subquery()))
 
 
-def state_counts(user, f: QueueFilters) -> dict[str, int]:
+def tally_answers(f: QueueFilters) -> bool:
+    """Whether the tallies hold the filters' columns (all but the class)."""
+    return not f.class_id
+
+
+def state_counts(user, f: QueueFilters) -> Counts:
     """Counts of the role's tabs (its states) and of all states ("") under the filters other than
-    the state itself, each capped at COUNT_CAP + 1."""
+    the state itself: exact from the tallies, or each capped at COUNT_CAP + 1 under a class filter."""
+    states = queue_spec(user.role).states
+    if tally_answers(f):
+        from aid.applications import tallies
+        by_state = tallies.counts_by_state(user, semesters=[f.semester] if f.semester else None,
+                                           school_id=f.school_id, programme_id=f.programme_id, level=f.level)
+        return Counts({"": sum(by_state.values()), **{s: by_state.get(s, 0) for s in states}}, exact=True)
     without_state = QueueFilters(**{**f.__dict__, "state": ""})
     counts = {"": capped_count(queue_stmt(user, without_state, columns=(Application.id,)))}
-    for state in queue_spec(user.role).states:
+    for state in states:
         counts[state] = capped_count(queue_stmt(user, QueueFilters(**{**f.__dict__, "state": state}),
                                                 columns=(Application.id,)))
-    return counts
+    return Counts(counts, exact=False)
 
 
 def work_counts(user) -> dict[str, int]:
-    """The role's waiting work, per state it acts on (home panel, navigation, queue header);
-    computed once per request."""
+    """The role's waiting work, per state it acts on (home panel, navigation, queue header),
+    exact from the tallies; computed once per request."""
     from flask import g, has_request_context
     key = f"_aid_work_counts_{user.id}"
     if has_request_context() and key in g:
@@ -170,14 +190,13 @@ def recent_semesters() -> list[str]:
 
 
 def _work_counts(user) -> dict[str, int]:
+    from aid.applications import tallies
     spec = queue_spec(user.role)
     acting = [s for s in spec.states if s in spec.approve] or list(spec.states)
     if not acting:
         return {}
-    semesters = recent_semesters()
-    return {s: capped_count(scope(select(Application.id).where(Application.semester.in_(semesters),
-                                                               Application.state == s), Application, user))
-            for s in acting}
+    by_state = tallies.counts_by_state(user, semesters=recent_semesters(), states=acting)
+    return {s: by_state.get(s, 0) for s in acting}
 
 
 # --- eligibility shown with every listed student -----------------------------------------

@@ -35,7 +35,7 @@ FILTERS = ("semester", "state", "school_id", "class_id", "programme_id", "level"
 
 @bp.app_template_filter("count_capped")
 def count_capped(n: int) -> str:
-    """A count from service.capped_count (or a sum of them): "10000+" once past the cap."""
+    """A count from service.capped_count: "10000+" once past the cap."""
     return f"{service.COUNT_CAP}+" if n > service.COUNT_CAP else str(n)
 
 
@@ -67,7 +67,7 @@ class _NavBadges:
         if endpoint != "applications.queue":
             return None
         if self._counts is None:
-            self._counts = count_capped(sum(service.work_counts(self.user).values()))
+            self._counts = str(sum(service.work_counts(self.user).values()))
         return self._counts
 
 
