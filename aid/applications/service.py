@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import defer, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from aid.applications.models import Application
@@ -117,14 +117,31 @@ def default_semester(user, state: str = "", look_back: int = 8) -> str:
     return str(current)
 
 
+# what a queue row never shows nor decides on (personal data, encrypted): not read for the page
+_UNSHOWN_STUDENT_COLUMNS = (Student.id_number_enc, Student.id_number_hash, Student.id_number_problem,
+                            Student.aid_card_enc, Student.aid_card_hash, Student.phone_enc, Student.address,
+                            Student.registration_note)
+
+
 def queue_page(user, f: QueueFilters, page: int, size: int) -> tuple[list[Application], bool]:
-    stmt = queue_stmt(user, f).options(
-        joinedload(Application.student).joinedload(Student.school_class).joinedload(SchoolClass.major),
-        joinedload(Application.student).joinedload(Student.school),
+    """One page in the queue's order (school, class, name): the page's ids first, sorted on the few
+    columns the order needs, then just those applications with what their rows show (sorting the
+    full joined rows of a school's 250 submitted applications cost more than the page)."""
+    order = queue_stmt(user, f, columns=(Application.id,))
+    if not f.class_id:
+        order = order.join(Student, Student.id == Application.student_id)
+    ids = list(db.session.scalars(order.order_by(Application.school_id, Student.class_id, Student.name_sort,
+                                                 Application.id).offset((page - 1) * size).limit(size + 1)))
+    if not ids:
+        return [], False
+    shown = ids[:size]
+    stmt = scope(select(Application).where(Application.id.in_(shown)), Application, user).options(
+        joinedload(Application.student).options(
+            *(defer(column) for column in _UNSHOWN_STUDENT_COLUMNS),
+            joinedload(Student.school_class).joinedload(SchoolClass.major), joinedload(Student.school)),
         joinedload(Application.programme), joinedload(Application.school))
-    stmt = stmt.order_by(Application.school_id, Student.class_id, Student.name_sort, Application.id)
-    rows = db.session.execute(stmt.offset((page - 1) * size).limit(size + 1)).unique().scalars().all()
-    return rows[:size], len(rows) > size
+    loaded = {a.id: a for a in db.session.execute(stmt).unique().scalars()}
+    return [loaded[i] for i in shown if i in loaded], len(ids) > size
 
 
 # Tab counts come from the trigger-kept tallies (aid/applications/tallies.py), exact, whenever the
@@ -202,7 +219,9 @@ def _work_counts(user) -> dict[str, int]:
 # --- eligibility shown with every listed student -----------------------------------------
 
 def decisions_for(rows: list[Application]) -> dict[int, Decision | None]:
-    """The engine's decision for each listed application (quota not counted: see the detail)."""
+    """The engine's decision for each listed application (quota not counted: see the detail).
+    Students with the same facts under the same policy version share one engine run (facts and
+    decisions are immutable): a page of one class needs a handful of runs, not one per row."""
     out: dict[int, Decision | None] = {}
     by_semester: dict[str, list[Application]] = {}
     for a in rows:
@@ -211,16 +230,35 @@ def decisions_for(rows: list[Application]) -> dict[int, Decision | None]:
         semester = Semester.parse(sem_text)
         facts = programmes.facts_for_many(list({a.student_id: a.student for a in apps}.values()), semester)
         versions: dict[int, object] = {}
+        decided: dict[tuple, Decision | None] = {}
         for a in apps:
             if a.programme_id not in versions:
                 versions[a.programme_id] = programmes.version_for(a.programme, semester)
-            if versions[a.programme_id] is None:
+            version = versions[a.programme_id]
+            if version is None:
                 out[a.id] = None
                 continue
-            decision, _v = programmes.decide(a.student, a.programme, semester, facts=facts[a.student_id],
-                                             count_quota=False, version=versions[a.programme_id])
-            out[a.id] = decision
+            key = (facts[a.student_id], version.id)
+            if key not in decided:
+                decided[key] = programmes.decide(a.student, a.programme, semester, facts=facts[a.student_id],
+                                                 count_quota=False, version=version)[0]
+            out[a.id] = decided[key]
     return out
+
+
+def decision_texts(decisions: dict[int, Decision | None]) -> dict[int, str]:
+    """What the queue shows of each decision: the matched reasons when eligible, else the
+    failures, joined by "；" (once per distinct decision)."""
+    texts: dict[int, str] = {}
+    by_decision: dict[int, str] = {}
+    for app_id, d in decisions.items():
+        if d is None:
+            continue
+        if id(d) not in by_decision:
+            shown = [r.text for r in d.reasons if r.code in d.matched] if d.eligible else [r.text for r in d.failures]
+            by_decision[id(d)] = "；".join(shown)
+        texts[app_id] = by_decision[id(d)]
+    return texts
 
 
 # --- creating applications -------------------------------------------------------------
