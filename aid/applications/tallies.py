@@ -18,11 +18,13 @@ KEY = ("school_id", "semester", "programme_id", "level", "state")
 _KEY_SQL = ", ".join(KEY)
 
 
-def counts_by_state(user, *, semesters: list[str] | None = None, states: list[str] | None = None,
-                    school_id: int = 0, programme_id: int = 0, level: str = "") -> dict[str, int]:
-    """{state: applications} in the user's jurisdiction; each argument left empty means any."""
+def counts(user, by: tuple[str, ...], *, semesters: list[str] | None = None, states: list[str] | None = None,
+           school_id: int = 0, programme_id: int = 0, level: str = "") -> dict[tuple, int]:
+    """{(*by values): applications} in the user's jurisdiction, e.g. by=("semester", "state");
+    each filter left empty means any."""
+    columns = [getattr(ApplicationTally, name) for name in by]
     total = func.sum(ApplicationTally.n)
-    stmt = select(ApplicationTally.state, total).group_by(ApplicationTally.state).having(total != 0)
+    stmt = select(*columns, total).group_by(*columns).having(total != 0)
     if semesters is not None:
         stmt = stmt.where(ApplicationTally.semester.in_(semesters) if len(semesters) != 1
                           else ApplicationTally.semester == semesters[0])
@@ -34,7 +36,7 @@ def counts_by_state(user, *, semesters: list[str] | None = None, states: list[st
         stmt = stmt.where(ApplicationTally.programme_id == programme_id)
     if level:
         stmt = stmt.where(ApplicationTally.level == level)
-    return {state: int(n) for state, n in db.session.execute(scope(stmt, ApplicationTally, user))}
+    return {tuple(row[:-1]): int(row[-1]) for row in db.session.execute(scope(stmt, ApplicationTally, user))}
 
 
 def _live_counts() -> dict[tuple, int]:

@@ -129,10 +129,8 @@ def _queue_context(form, filters, page=1, message=None, problems=None):
     spec = service.queue_spec(current_user.role)
     args = {k: v for k, v in filters.__dict__.items() if v}
     args.setdefault("state", "")
-    decisions = service.decisions_for(rows)
     return {"form": form, "filters": filters, "rows": rows, "has_next": has_next, "page": page,
-            "decisions": decisions, "decision_texts": service.decision_texts(decisions), "row_urls": _RowUrls(),
-            "counts": service.state_counts(current_user, filters),
+            "row_urls": _RowUrls(), "counts": service.state_counts(current_user, filters),
             "work": service.work_counts(current_user), "spec": spec, "states": APPLICATION_STATES,
             "args": args, "message": message, "problems": problems or [], "bulk_form": EmptyForm(),
             "can_act": bool(spec.approve)}
@@ -163,6 +161,7 @@ def bulk():
         message, status = str(exc), 422
     else:
         db.session.commit()
+        service.forget_counts(current_user)
         message, done = result.message, len(result.done)
         problems = [(i, m) for i, m in result.stale + result.refused]
         if not result.done and problems:
