@@ -64,6 +64,11 @@ class HardshipApplication(db.Model):
 # sorts only those by class and name, not all of a province's 34,000
 db.Index("ix_hardship_applications_semester_desc_school", HardshipApplication.semester.desc(),
          HardshipApplication.school_id)
+# the list filtered by state over many schools (a bureau, the province): that state's rows already in the
+# list's order, instead of the province's 20,000 filed determinations sorted per page. A school's own
+# list keeps the index above (see hardship.service.list_stmt: the state is a planner hint there)
+db.Index("ix_hardship_applications_state_semester_desc_school", HardshipApplication.state,
+         HardshipApplication.semester.desc(), HardshipApplication.school_id)
 
 
 class HardshipEvidence(db.Model):

@@ -1,4 +1,5 @@
-"""application tallies: counts per school, semester, programme, level and state, kept by triggers
+"""application tallies: counts per school, semester, programme, level and state, kept by triggers;
+index (state, semester DESC, school_id) for the hardship list filtered by state
 
 The approval queue's tabs and the waiting-work badges (home panel, navigation) sum a few
 thousand tally rows instead of counting a province's 260,000 applications per request (they
@@ -7,6 +8,9 @@ keep the tallies exact on every write path, ORM or bulk, as the student tallies 
 SQLite (one writer at a time) keeps one row per key; on PostgreSQL the trigger appends +1/-1
 rows so concurrent writers never wait on a shared row, and `flask --app app applications
 tallies --compact` folds them (readers always sum, so both shapes read the same).
+
+The hardship list filtered by state over many schools sorted a province's 20,000 filed
+determinations per page; the new index gives that state's rows in the list's order.
 
 Revision ID: 0017
 Revises: 0012
@@ -80,9 +84,13 @@ def upgrade():
     for statement in TRIGGERS[op.get_bind().dialect.name]:
         op.execute(statement)
     op.execute("ANALYZE application_tallies")
+    op.create_index("ix_hardship_applications_state_semester_desc_school", "hardship_applications",
+                    ["state", sa.text("semester DESC"), "school_id"], unique=False)
+    op.execute("ANALYZE hardship_applications")  # the planner needs the new index's statistics
 
 
 def downgrade():
+    op.drop_index("ix_hardship_applications_state_semester_desc_school", table_name="hardship_applications")
     for statement in DROP[op.get_bind().dialect.name]:
         op.execute(statement)
     op.drop_index("ix_application_tallies_semester_state", table_name="application_tallies")
