@@ -87,3 +87,17 @@ def test_the_pages_show_each_row_once_in_order(world, client, auth, monkeypatch,
             break
         page += 1
     assert shown == [names[i] for i in expected]
+
+
+def test_the_list_marks_priority_categories(world, client, auth):
+    o = world.obj["A1"]
+    other = add_student(o.school, o.school_class, "其他类别丁")
+    db.session.execute(insert(HardshipApplication), [dict(
+        school_id=o.school.id, student_id=other.id, school_year="2025-2026", semester="2026-spring",
+        categories='["other"]', family_json="[]", circumstances="", state="draft", class_opinion="", level="",
+        level_reason="", version=1)])
+    db.session.commit()
+    auth.login("a1_officer")
+    part = client.get("/hardship/?state=draft", headers={"HX-Request": "true"}).get_data(as_text=True)
+    flags = dict(re.findall(r"<td>([^<]+)</td>\s*<td>(<span class=\"badge warn\">是</span>)?</td>", part))
+    assert flags[o.student.name] and not flags["其他类别丁"]  # 最低生活保障家庭学生 is a priority group
