@@ -104,50 +104,6 @@ def queue_stmt(user, f: QueueFilters, columns=None):
     return stmt
 
 
-LOOK_BACK = 8  # the queue opens on the newest of the last eight semesters with work in its state
-
-
-def default_semester(user, state: str = "", look_back: int = LOOK_BACK) -> str:
-    """The current semester, or the newest of the previous few with applications in `state` in the
-    jurisdiction: the queue opens on the work at hand without counting every semester ever."""
-    current = programmes.current_semester()
-    window = _window_counts(user) if look_back <= LOOK_BACK else None
-    for k in range(look_back + 1):
-        sem = str(Semester.from_ordinal(current.ordinal - k))
-        if window is not None:
-            if any(n for (s, st), n in window.items() if s == sem and (not state or st == state)):
-                return sem
-            continue
-        stmt = select(Application.id).where(Application.semester == sem)
-        if state:
-            stmt = stmt.where(Application.state == state)
-        if db.session.execute(scope(stmt, Application, user).limit(1)).first():
-            return sem
-    return str(current)
-
-
-def window_semesters() -> list[str]:
-    """The semesters the queue opens on and counts waiting work in: LOOK_BACK back to the next one."""
-    current = programmes.current_semester()
-    return [str(Semester.from_ordinal(current.ordinal + k)) for k in range(-max(LOOK_BACK, WORK_SEMESTERS_BACK), 2)]
-
-
-def _window_counts(user) -> dict[tuple[str, str], int]:
-    """{(semester, state): applications} of the jurisdiction over window_semesters(), from the
-    tallies, once per request: the queue's opening semester, its tabs when no other filter is
-    chosen, and the waiting-work badges all read it (one small grouped read, not one each)."""
-    from flask import g, has_request_context
-
-    from aid.applications import tallies
-    key = f"_aid_window_counts_{user.id}"
-    if has_request_context() and key in g:
-        return g.get(key)
-    counts = tallies.counts(user, ("semester", "state"), semesters=window_semesters())
-    if has_request_context():
-        setattr(g, key, counts)
-    return counts
-
-
 class QueueRow(NamedTuple):
     """One line of the approval queue: what it shows, read as columns, and the engine's decision
     (quota not counted: see the detail) with its reasons as shown."""
@@ -331,6 +287,43 @@ def _work_counts(user) -> dict[str, int]:
     recent = set(recent_semesters())
     window = _window_counts(user)
     return {s: sum(n for (sem, st), n in window.items() if st == s and sem in recent) for s in acting}
+
+
+LOOK_BACK = 8  # the queue opens on the newest of the last eight semesters with work in its state
+
+
+def default_semester(user, state: str = "") -> str:
+    """The current semester, or the newest of the previous few with applications in `state` in the
+    jurisdiction: the queue opens on the work at hand without counting every semester ever."""
+    current = programmes.current_semester()
+    window = _window_counts(user)
+    for k in range(LOOK_BACK + 1):
+        sem = str(Semester.from_ordinal(current.ordinal - k))
+        if any(n for (s, st), n in window.items() if s == sem and (not state or st == state)):
+            return sem
+    return str(current)
+
+
+def window_semesters() -> list[str]:
+    """The semesters the queue opens on and counts waiting work in: LOOK_BACK back to the next one."""
+    current = programmes.current_semester()
+    return [str(Semester.from_ordinal(current.ordinal + k)) for k in range(-max(LOOK_BACK, WORK_SEMESTERS_BACK), 2)]
+
+
+def _window_counts(user) -> dict[tuple[str, str], int]:
+    """{(semester, state): applications} of the jurisdiction over window_semesters(), from the
+    tallies, once per request: the queue's opening semester, its tabs when no other filter is
+    chosen, and the waiting-work badges all read it (one small grouped read, not one each)."""
+    from flask import g, has_request_context
+
+    from aid.applications import tallies
+    key = f"_aid_window_counts_{user.id}"
+    if has_request_context() and key in g:
+        return g.get(key)
+    counts = tallies.counts(user, ("semester", "state"), semesters=window_semesters())
+    if has_request_context():
+        setattr(g, key, counts)
+    return counts
 
 
 # --- creating applications -------------------------------------------------------------

@@ -219,3 +219,49 @@ def test_a_new_student_application_moves_the_officer_badge(world, client, auth):
     db.session.commit()
     page = client.get("/applications/queue?state=draft").get_data(as_text=True)
     assert re.search(rf'id="queue-work".*?草稿 {before + 1}<', page, re.S)
+
+
+def test_the_queue_opens_on_the_newest_semester_with_work_in_its_state(world, client, auth):
+    _apply(world, "A1", "submitted")  # 2025-autumn; the world's own applications are 2026-spring drafts
+    db.session.commit()
+    auth.login("a1_officer")
+    page = client.get("/applications/queue").get_data(as_text=True)  # the officer's tab: 已提交
+    assert '<input type="hidden" name="semester" value="2025-autumn">' in page
+    page = client.get("/applications/queue?state=draft").get_data(as_text=True)
+    assert '<input type="hidden" name="semester" value="2026-spring">' in page
+
+
+def test_queue_rows_show_the_engines_decision_for_each_student(world, client, auth):
+    """The rows are read as columns; their decisions equal the engine's on the student's record,
+    for a student without a class too, and the page shows the reasons of each."""
+    o = world.obj["A1"]
+    classless = add_student(o.school, o.school_class, "无班级戊", household="urban")
+    classless.class_id = None
+    urban = add_student(o.school, o.school_class, "城镇己", household="urban")
+    db.session.flush()
+    waiver = programmes.programme_by_code("tuition_waiver")
+    version = programmes.version_for(waiver, SEM)
+    apps = [_apply(world, "A1", "submitted"), _apply(world, "A1b", "submitted")]
+    for s in (classless, urban):  # not eligible: written as a bulk insert (an import), not through the engine
+        db.session.execute(insert(Application), [dict(
+            school_id=s.school_id, student_id=s.id, programme_id=waiver.id, programme_version_id=version.id,
+            semester=str(SEM), level="", amount_fen=120000, state="submitted", note="", version=1)])
+    db.session.commit()
+    officer = _user("a1_officer")
+    rows, _more = applications.queue_page(officer, applications.QueueFilters(semester=str(SEM), state="submitted"),
+                                          1, 50)
+    assert len(rows) == 4 and {r.student_name for r in rows} >= {"无班级戊", "城镇己"}
+    for row in rows:
+        app_ = db.session.get(Application, row.id)
+        expected = programmes.decide(app_.student, waiver, SEM, facts=programmes.facts_for(app_.student, SEM),
+                                     count_quota=False)[0]
+        assert row.decision == expected, row.student_name
+        assert row.class_name == (app_.student.school_class.name if app_.student.school_class else None)
+    assert {r.decision.eligible for r in rows} == {True, False}
+    auth.login("a1_officer")
+    page = client.get(f"/applications/queue?semester={SEM}&state=submitted").get_data(as_text=True)
+    for row in rows:
+        shown = [x.text for x in row.decision.reasons if x.code in row.decision.matched] if row.decision.eligible \
+            else [x.text for x in row.decision.failures]
+        assert "；".join(shown) in page
+    assert apps[0].id in {r.id for r in rows}
