@@ -5,7 +5,7 @@ from decimal import Decimal
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import defer, selectinload
+from sqlalchemy.orm import selectinload
 
 from aid.access import ALL_ROLES, STAFF, roles
 from aid.auth.models import ROLES
@@ -64,22 +64,13 @@ def index():
     stmt = service.list_stmt(current_user, semester=form.semester.data or "", state=form.state.data or "",
                              class_id=form.class_id.data or 0)
     page = max(request.args.get("page", 1, type=int), 1)
-    # only what the rows show: not the family data and texts, nor the student's personal data
-    rows = db.session.execute(stmt.options(
-        defer(HardshipApplication.family_json), defer(HardshipApplication.circumstances),
-        defer(HardshipApplication.class_opinion), defer(HardshipApplication.level_reason),
-        selectinload(HardshipApplication.school).load_only(School.name),
-        selectinload(HardshipApplication.student).load_only(Student.name, Student.class_id)
-        .selectinload(Student.school_class).load_only(SchoolClass.name))
-        .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).scalars().all()
+    rows = db.session.execute(stmt.options(selectinload(HardshipApplication.school),
+                                       selectinload(HardshipApplication.student).selectinload(Student.school_class))
+                              .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).scalars().all()
     args = {k: v for k, v in request.args.items() if k != "page" and v}
-    priority = service.priority_codes()
-    flagged: dict[str, bool] = {}  # categories (JSON text) → has a priority category; few distinct values
-    for a in rows:
-        if a.categories not in flagged:
-            flagged[a.categories] = any(code in priority for code in service.codes(a))
     return render_htmx("hardship/index.html", rows=rows[:PAGE_SIZE], has_next=len(rows) > PAGE_SIZE, page=page,
-                       form=form, states=HARDSHIP_STATES, args=args, flagged=flagged)
+                       form=form, states=HARDSHIP_STATES, args=args, codes=service.codes,
+                       priority=service.priority_codes())
 
 
 def _fill_form_choices(form: HardshipForm, semester: Semester) -> None:
