@@ -40,3 +40,21 @@ class Application(db.Model):
     school = relationship("School")
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class ApplicationTally(db.Model):
+    """Applications per school, semester, programme, level and state, kept by database triggers
+    (migration 0017; aid/applications/tallies.py reads them): the queue's tabs and the waiting-work
+    badges. Always read as SUM(n) per key: on PostgreSQL the triggers append +1/-1 rows until
+    they are compacted."""
+    __tablename__ = "application_tallies"
+    __table_args__ = (db.Index("ix_application_tallies_key", "school_id", "semester", "programme_id", "level", "state"),
+                      # a province's or a bureau's semester, read from the index alone
+                      db.Index("ix_application_tallies_semester_state", "semester", "state", "school_id", "n"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int]
+    semester: Mapped[str] = mapped_column(String(12))
+    programme_id: Mapped[int]
+    level: Mapped[str] = mapped_column(String(20))
+    state: Mapped[str] = mapped_column(String(20))
+    n: Mapped[int]

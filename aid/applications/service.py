@@ -4,10 +4,11 @@ locking. Every step goes through aid.workflow.apply_transition."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import NamedTuple
 
 from sqlalchemy import and_, func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from aid.applications.models import Application
@@ -103,33 +104,119 @@ def queue_stmt(user, f: QueueFilters, columns=None):
     return stmt
 
 
-def default_semester(user, state: str = "", look_back: int = 8) -> str:
-    """The current semester, or the newest of the previous few with applications in `state` in the
-    jurisdiction: the queue opens on the work at hand without counting every semester ever."""
-    current = programmes.current_semester()
-    for k in range(look_back + 1):
-        sem = str(Semester.from_ordinal(current.ordinal - k))
-        stmt = select(Application.id).where(Application.semester == sem)
-        if state:
-            stmt = stmt.where(Application.state == state)
-        if db.session.execute(scope(stmt, Application, user).limit(1)).first():
-            return sem
-    return str(current)
+class QueueRow(NamedTuple):
+    """One line of the approval queue: what it shows, read as columns, and the engine's decision
+    (quota not counted: see the detail) with its reasons as shown."""
+    id: int
+    version: int
+    semester: str
+    school_name: str
+    class_name: str | None
+    student_name: str
+    programme_name: str
+    level: str
+    amount_fen: int
+    state: str
+    decision: Decision | None
+    decision_text: str
 
 
-def queue_page(user, f: QueueFilters, page: int, size: int) -> tuple[list[Application], bool]:
-    stmt = queue_stmt(user, f).options(
-        joinedload(Application.student).joinedload(Student.school_class).joinedload(SchoolClass.major),
-        joinedload(Application.student).joinedload(Student.school),
-        joinedload(Application.programme), joinedload(Application.school))
-    stmt = stmt.order_by(Application.school_id, Student.class_id, Student.name_sort, Application.id)
-    rows = db.session.execute(stmt.offset((page - 1) * size).limit(size + 1)).unique().scalars().all()
-    return rows[:size], len(rows) > size
+def queue_page(user, f: QueueFilters, page: int, size: int) -> tuple[list[QueueRow], bool]:
+    """One page in the queue's order (school, class, name): the page's ids first, sorted on the few
+    columns the order needs, then just those applications as plain columns (no records: sorting
+    the full joined rows of a school's 250 submitted applications, and building six records per
+    row, cost more than the rest of the page)."""
+    order = queue_stmt(user, f, columns=(Application.id,))
+    if not f.class_id:
+        order = order.join(Student, Student.id == Application.student_id)
+    ids = list(db.session.scalars(order.order_by(Application.school_id, Student.class_id, Student.name_sort,
+                                                 Application.id).offset((page - 1) * size).limit(size + 1)))
+    shown = ids[:size]
+    if not shown:
+        return [], False
+    stmt = _page_select().where(Application.id.in_(shown))
+    found = {r.application_id: r for r in db.session.execute(scope(stmt, Application, user))}
+    rows = [found[i] for i in shown if i in found]
+    decisions = _decisions(rows)
+    texts: dict[int, str] = {}  # by id() of the decision: one text per distinct decision
+    out = []
+    for r in rows:
+        d = decisions[r.application_id]
+        if d is not None and id(d) not in texts:
+            texts[id(d)] = "；".join(x.text for x in d.reasons if x.code in d.matched) if d.eligible \
+                else "；".join(x.text for x in d.failures)
+        out.append(QueueRow(r.application_id, r.version, r.semester, r.school_name, r.class_name, r.student_name,
+                            r.programme_name, r.level, r.amount_fen, r.state, d,
+                            texts[id(d)] if d is not None else ""))
+    return out, len(ids) > size
 
 
-# Counts stop at COUNT_CAP + 1 (shown as "10000+"), as on the student list: a province's queue would
-# otherwise count 260,000 applications on every request; exact totals are in the reports.
+@lru_cache(maxsize=1)
+def _page_select():
+    """The columns of a queue row and of the engine's facts (built once: ~30 columns)."""
+    from aid.org.models import School
+    from aid.students.models import Major
+    app_school = aliased(School)  # the application's school; School below is the student's (the facts')
+    return (select(Application.id.label("application_id"), Application.version, Application.semester,
+                   Application.level, Application.amount_fen, Application.state, Application.programme_id,
+                   app_school.name.label("school_name"), Programme.name.label("programme_name"),
+                   Student.name.label("student_name"), Student.class_id, SchoolClass.name.label("class_name"),
+                   Student.id, *programmes.fact_columns())
+            .join(Student, Student.id == Application.student_id)
+            .join(app_school, app_school.id == Application.school_id)
+            .join(Programme, Programme.id == Application.programme_id)
+            .join(School, School.id == Student.school_id)
+            .outerjoin(SchoolClass, SchoolClass.id == Student.class_id)
+            .outerjoin(Major, Major.id == SchoolClass.major_id))
+
+
+def _decisions(rows) -> dict[int, Decision | None]:
+    """The engine's decision per application row (quota not counted), as decide() gives it for the
+    student's record: one engine run per distinct set of facts and policy version."""
+    out: dict[int, Decision | None] = {}
+    listed = {p.id: p for p in db.session.execute(select(Programme).where(
+        Programme.id.in_({r.programme_id for r in rows}))).scalars()}
+    by_semester: dict[str, list] = {}
+    for r in rows:
+        by_semester.setdefault(r.semester, []).append(r)
+    for sem_text, sem_rows in by_semester.items():
+        semester = Semester.parse(sem_text)
+        with_class = [r for r in sem_rows if r.class_id is not None]
+        facts = programmes.facts_for_rows(with_class, semester)
+        classless = [r.id for r in sem_rows if r.class_id is None]  # their facts come from the records
+        if classless:
+            students = db.session.execute(select(Student).where(Student.id.in_(classless))).scalars().all()
+            facts.update(programmes.facts_for_many(students, semester))
+        versions: dict[int, tuple] = {}  # programme id → (programme, version in force)
+        decided: dict[tuple, Decision | None] = {}
+        for r in sem_rows:
+            if r.programme_id not in versions:
+                programme = listed[r.programme_id]
+                versions[r.programme_id] = (programme, programmes.version_for(programme, semester))
+            programme, version = versions[r.programme_id]
+            if version is None:
+                out[r.application_id] = None
+                continue
+            key = (facts[r.id], version.id)
+            if key not in decided:
+                decided[key] = programmes.decide(None, programme, semester, facts=facts[r.id],
+                                                 count_quota=False, version=version)[0]
+            out[r.application_id] = decided[key]
+    return out
+
+
+# Tab counts come from the trigger-kept tallies (aid/applications/tallies.py), exact, whenever the
+# filters are columns of the tally; a class filter (a column of students) is counted from the
+# applications themselves and stops at COUNT_CAP + 1 (shown as "10000+"), as on the student list.
 COUNT_CAP = 10000
+
+
+class Counts(dict):
+    """Counts per state; `exact` is False when they were counted up to COUNT_CAP + 1 only."""
+
+    def __init__(self, counts: dict[str, int], exact: bool):
+        super().__init__(counts)
+        self.exact = exact
 
 
 def capped_count(stmt) -> int:
@@ -137,20 +224,35 @@ def capped_count(stmt) -> int:
     return db.session.scalar(select(func.count()).select_from(stmt.limit(COUNT_CAP + 1).subquery()))
 
 
-def state_counts(user, f: QueueFilters) -> dict[str, int]:
+def tally_answers(f: QueueFilters) -> bool:
+    """Whether the tallies hold the filters' columns (all but the class)."""
+    return not f.class_id
+
+
+def state_counts(user, f: QueueFilters) -> Counts:
     """Counts of the role's tabs (its states) and of all states ("") under the filters other than
-    the state itself, each capped at COUNT_CAP + 1."""
+    the state itself: exact from the tallies, or each capped at COUNT_CAP + 1 under a class filter."""
+    states = queue_spec(user.role).states
+    if tally_answers(f):
+        if f.semester in window_semesters() and not (f.school_id or f.programme_id or f.level):
+            by_state = {st: n for (sem, st), n in _window_counts(user).items() if sem == f.semester}
+        else:
+            from aid.applications import tallies
+            by_state = {st: n for (st,), n in tallies.counts(
+                user, ("state",), semesters=[f.semester] if f.semester else None, school_id=f.school_id,
+                programme_id=f.programme_id, level=f.level).items()}
+        return Counts({"": sum(by_state.values()), **{s: by_state.get(s, 0) for s in states}}, exact=True)
     without_state = QueueFilters(**{**f.__dict__, "state": ""})
     counts = {"": capped_count(queue_stmt(user, without_state, columns=(Application.id,)))}
-    for state in queue_spec(user.role).states:
+    for state in states:
         counts[state] = capped_count(queue_stmt(user, QueueFilters(**{**f.__dict__, "state": state}),
                                                 columns=(Application.id,)))
-    return counts
+    return Counts(counts, exact=False)
 
 
 def work_counts(user) -> dict[str, int]:
-    """The role's waiting work, per state it acts on (home panel, navigation, queue header);
-    computed once per request."""
+    """The role's waiting work, per state it acts on (home panel, navigation, queue header),
+    exact from the tallies; computed once per request."""
     from flask import g, has_request_context
     key = f"_aid_work_counts_{user.id}"
     if has_request_context() and key in g:
@@ -159,6 +261,14 @@ def work_counts(user) -> dict[str, int]:
     if has_request_context():
         setattr(g, key, counts)
     return dict(counts)
+
+
+def forget_counts(user) -> None:
+    """Drop this request's counts (after a write in the same request, e.g. a bulk step)."""
+    from flask import g, has_request_context
+    if has_request_context():
+        g.pop(f"_aid_work_counts_{user.id}", None)
+        g.pop(f"_aid_window_counts_{user.id}", None)
 
 
 WORK_SEMESTERS_BACK = 5  # waiting work counts the last three school years (and the next semester)
@@ -174,34 +284,46 @@ def _work_counts(user) -> dict[str, int]:
     acting = [s for s in spec.states if s in spec.approve] or list(spec.states)
     if not acting:
         return {}
-    semesters = recent_semesters()
-    return {s: capped_count(scope(select(Application.id).where(Application.semester.in_(semesters),
-                                                               Application.state == s), Application, user))
-            for s in acting}
+    recent = set(recent_semesters())
+    window = _window_counts(user)
+    return {s: sum(n for (sem, st), n in window.items() if st == s and sem in recent) for s in acting}
 
 
-# --- eligibility shown with every listed student -----------------------------------------
+LOOK_BACK = 8  # the queue opens on the newest of the last eight semesters with work in its state
 
-def decisions_for(rows: list[Application]) -> dict[int, Decision | None]:
-    """The engine's decision for each listed application (quota not counted: see the detail)."""
-    out: dict[int, Decision | None] = {}
-    by_semester: dict[str, list[Application]] = {}
-    for a in rows:
-        by_semester.setdefault(a.semester, []).append(a)
-    for sem_text, apps in by_semester.items():
-        semester = Semester.parse(sem_text)
-        facts = programmes.facts_for_many(list({a.student_id: a.student for a in apps}.values()), semester)
-        versions: dict[int, object] = {}
-        for a in apps:
-            if a.programme_id not in versions:
-                versions[a.programme_id] = programmes.version_for(a.programme, semester)
-            if versions[a.programme_id] is None:
-                out[a.id] = None
-                continue
-            decision, _v = programmes.decide(a.student, a.programme, semester, facts=facts[a.student_id],
-                                             count_quota=False, version=versions[a.programme_id])
-            out[a.id] = decision
-    return out
+
+def default_semester(user, state: str = "") -> str:
+    """The current semester, or the newest of the previous few with applications in `state` in the
+    jurisdiction: the queue opens on the work at hand without counting every semester ever."""
+    current = programmes.current_semester()
+    window = _window_counts(user)
+    for k in range(LOOK_BACK + 1):
+        sem = str(Semester.from_ordinal(current.ordinal - k))
+        if any(n for (s, st), n in window.items() if s == sem and (not state or st == state)):
+            return sem
+    return str(current)
+
+
+def window_semesters() -> list[str]:
+    """The semesters the queue opens on and counts waiting work in: LOOK_BACK back to the next one."""
+    current = programmes.current_semester()
+    return [str(Semester.from_ordinal(current.ordinal + k)) for k in range(-max(LOOK_BACK, WORK_SEMESTERS_BACK), 2)]
+
+
+def _window_counts(user) -> dict[tuple[str, str], int]:
+    """{(semester, state): applications} of the jurisdiction over window_semesters(), from the
+    tallies, once per request: the queue's opening semester, its tabs when no other filter is
+    chosen, and the waiting-work badges all read it (one small grouped read, not one each)."""
+    from flask import g, has_request_context
+
+    from aid.applications import tallies
+    key = f"_aid_window_counts_{user.id}"
+    if has_request_context() and key in g:
+        return g.get(key)
+    counts = tallies.counts(user, ("semester", "state"), semesters=window_semesters())
+    if has_request_context():
+        setattr(g, key, counts)
+    return counts
 
 
 # --- creating applications -------------------------------------------------------------

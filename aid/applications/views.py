@@ -20,7 +20,7 @@ from aid.printing.service import pdf_response, render_pdf
 from aid.programmes import service as programmes
 from aid.programmes.models import Programme
 from aid.programmes.semesters import Semester
-from aid.scoping import get_scoped_or_404, scope, scoped_select
+from aid.scoping import get_scoped_or_404, scope
 from aid.students.models import SchoolClass, Student
 from aid.templating import register_nav
 from aid.workflow import TransitionError, steps_for
@@ -35,7 +35,7 @@ FILTERS = ("semester", "state", "school_id", "class_id", "programme_id", "level"
 
 @bp.app_template_filter("count_capped")
 def count_capped(n: int) -> str:
-    """A count from service.capped_count (or a sum of them): "10000+" once past the cap."""
+    """A count from service.capped_count: "10000+" once past the cap."""
     return f"{service.COUNT_CAP}+" if n > service.COUNT_CAP else str(n)
 
 
@@ -67,7 +67,7 @@ class _NavBadges:
         if endpoint != "applications.queue":
             return None
         if self._counts is None:
-            self._counts = count_capped(sum(service.work_counts(self.user).values()))
+            self._counts = str(sum(service.work_counts(self.user).values()))
         return self._counts
 
 
@@ -88,12 +88,13 @@ def _filter_form(source) -> tuple[QueueFilterForm, service.QueueFilters]:
     form = QueueFilterForm(source)
     form.semester.choices = [("", "全部学期")] + programmes.semester_choices(before=4, after=1)
     form.state.choices = [("", "全部状态")] + list(APPLICATION_STATES.items())
-    schools = db.session.execute(scoped_select(School).order_by(School.code)).scalars().all() \
+    # (id, name) pairs, not records: a province has 150 schools, a school dozens of classes
+    schools = db.session.execute(scope(select(School.id, School.name), School).order_by(School.code)).all() \
         if current_user.role in ("bureau_officer", "province_admin") else []
-    form.school_id.choices = [(0, "全部学校")] + [(s.id, s.name) for s in schools]
-    classes = db.session.execute(scoped_select(SchoolClass).order_by(SchoolClass.name)).scalars().all() \
-        if current_user.role in SCHOOL else []
-    form.class_id.choices = [(0, "全部班级")] + [(c.id, c.name) for c in classes]
+    form.school_id.choices = [(0, "全部学校")] + [tuple(s) for s in schools]
+    classes = db.session.execute(scope(select(SchoolClass.id, SchoolClass.name), SchoolClass)
+                                 .order_by(SchoolClass.name)).all() if current_user.role in SCHOOL else []
+    form.class_id.choices = [(0, "全部班级")] + [tuple(c) for c in classes]
     form.programme_id.choices = [(0, "全部项目")] + _programme_choices()
     from aid.hardship.service import levels
     form.level.choices = [("", "全部档次")] + [(lv, lv) for lv in levels() if lv != "不困难"]
@@ -108,13 +109,28 @@ def _filter_form(source) -> tuple[QueueFilterForm, service.QueueFilters]:
     return form, filters
 
 
+class _RowUrls:
+    """The links of a queue row: url_for once per page instead of twice per row."""
+    _SLOT = 2**31 - 1  # the largest id a URL takes; stands for each row's id
+
+    def __init__(self):
+        self._detail = url_for("applications.detail", application_id=self._SLOT)
+        self._form_pdf = url_for("applications.form_pdf", application_id=self._SLOT)
+
+    def detail(self, application_id: int) -> str:
+        return self._detail.replace(str(self._SLOT), str(application_id))
+
+    def form_pdf(self, application_id: int) -> str:
+        return self._form_pdf.replace(str(self._SLOT), str(application_id))
+
+
 def _queue_context(form, filters, page=1, message=None, problems=None):
     rows, has_next = service.queue_page(current_user, filters, page, PAGE_SIZE)
     spec = service.queue_spec(current_user.role)
     args = {k: v for k, v in filters.__dict__.items() if v}
     args.setdefault("state", "")
     return {"form": form, "filters": filters, "rows": rows, "has_next": has_next, "page": page,
-            "decisions": service.decisions_for(rows), "counts": service.state_counts(current_user, filters),
+            "row_urls": _RowUrls(), "counts": service.state_counts(current_user, filters),
             "work": service.work_counts(current_user), "spec": spec, "states": APPLICATION_STATES,
             "args": args, "message": message, "problems": problems or [], "bulk_form": EmptyForm(),
             "can_act": bool(spec.approve)}
@@ -145,6 +161,7 @@ def bulk():
         message, status = str(exc), 422
     else:
         db.session.commit()
+        service.forget_counts(current_user)
         message, done = result.message, len(result.done)
         problems = [(i, m) for i, m in result.stale + result.refused]
         if not result.done and problems:

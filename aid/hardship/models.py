@@ -66,6 +66,11 @@ db.Index("ix_hardship_applications_semester_desc_school", HardshipApplication.se
          HardshipApplication.school_id)
 # the home page's waiting-work counts (state IN (...) per school): counted from the index alone
 db.Index("ix_hardship_applications_state_school", HardshipApplication.state, HardshipApplication.school_id)
+# the list filtered by state over many schools (a bureau, the province): that state's rows already in the
+# list's order, instead of the province's 20,000 filed determinations sorted per page. A school's own
+# list keeps the index above (see hardship.service.list_stmt: the state is a planner hint there)
+db.Index("ix_hardship_applications_state_semester_desc_school", HardshipApplication.state,
+         HardshipApplication.semester.desc(), HardshipApplication.school_id)
 
 
 class HardshipEvidence(db.Model):

@@ -265,6 +265,29 @@ def act(user, app: HardshipApplication, action: str, *, expected_version: int | 
 
 # --- evidence files -----------------------------------------------------------------------
 
+def list_stmt(user, *, semester: str = "", state: str = "", class_id: int = 0):
+    """The determinations list's select (newest semester, then school, class and name) in the
+    user's jurisdiction under the filters. A state over many schools reads the (state, semester
+    DESC, school_id) index in that order; a school's own list reads its rows from (semester DESC,
+    school_id), so there the state is a planner hint (SQLite's likely()): with the state index
+    SQLite would walk the province's rows in that state to find one school's."""
+    from aid.database import mostly_true
+    from aid.scoping import scope
+    from aid.students.models import Student
+
+    stmt = scope(select(HardshipApplication).join(Student, Student.id == HardshipApplication.student_id),
+                 HardshipApplication, user)
+    if semester:
+        stmt = stmt.where(HardshipApplication.semester == semester)
+    if state:
+        condition = HardshipApplication.state == state
+        stmt = stmt.where(mostly_true(condition) if user.role in ("school_officer", "school_leader") else condition)
+    if class_id:
+        stmt = stmt.where(Student.class_id == class_id)
+    return stmt.order_by(HardshipApplication.semester.desc(), HardshipApplication.school_id, Student.class_id,
+                         Student.name_sort)
+
+
 def evidence_dir() -> Path:
     return evidence_root()
 

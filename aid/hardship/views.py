@@ -67,18 +67,10 @@ def _list_context(source, message: str = "", problems=()) -> dict:
         if current_user.role in ("school_officer", "school_leader") else []
     form.class_id.choices = [(0, "全部班级")] + [(c.id, c.name) for c in classes]
     form.validate()
-    stmt = scope(select(HardshipApplication).join(Student, Student.id == HardshipApplication.student_id),
-                 HardshipApplication)
-    if form.semester.data:
-        stmt = stmt.where(HardshipApplication.semester == form.semester.data)
-    if form.state.data:
-        stmt = stmt.where(HardshipApplication.state == form.state.data)
-    if form.class_id.data:
-        stmt = stmt.where(Student.class_id == form.class_id.data)
+    stmt = service.list_stmt(current_user, semester=form.semester.data or "", state=form.state.data or "",
+                             class_id=form.class_id.data or 0)
     page = max(source.get("page", 1, type=int), 1)
-    rows = db.session.execute(stmt.order_by(HardshipApplication.semester.desc(), HardshipApplication.school_id,
-                                            Student.class_id, Student.name_sort)
-                              .options(selectinload(HardshipApplication.school),
+    rows = db.session.execute(stmt.options(selectinload(HardshipApplication.school),
                                        selectinload(HardshipApplication.student).selectinload(Student.school_class))
                               .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).scalars().all()
     args = {k: v for k, v in source.items() if k in ("semester", "state", "class_id") and v}

@@ -298,6 +298,19 @@ def facts_for(student, semester: Semester, *, academic_excellent: bool | None = 
     return facts
 
 
+def fact_columns():
+    """The register's columns the engine reads, for selecting plain rows instead of records (the
+    approval queue's rows): select them from students joined to school_classes, majors and schools
+    and pass each row to facts_from_row(). Labels match the names facts_from_row() reads."""
+    from aid.org.models import School
+    from aid.students.models import Major, SchoolClass, Student
+    return (Student.study_mode, Student.status, Student.registration_state, Student.household,
+            Student.enrolment_date, SchoolClass.study_mode.label("class_study_mode"),
+            SchoolClass.intake_date, SchoolClass.programme_years, Major.agriculture_related,
+            Major.opera_performance, Major.other_performing_arts, School.ethnic_minority_area,
+            School.contiguous_poverty_area, School.ownership)
+
+
 def facts_from_row(row, hardship_level, hold_reason, excellent, has_class: bool = True) -> StudentFacts:
     """The engine's facts from plain values named like the register's columns (study_mode, status,
     registration_state, household, enrolment_date; the class's class_study_mode, intake_date,
@@ -348,6 +361,26 @@ class _RecordRow:
 def _facts(student, hardship_level, hold_reason, excellent) -> StudentFacts:
     return facts_from_row(_RecordRow(student), hardship_level, hold_reason, excellent,
                           has_class=student.school_class is not None)
+
+
+def facts_for_rows(rows, semester: Semester) -> dict[int, StudentFacts]:
+    """facts_for_many() for plain rows carrying `id` and ending with fact_columns(). Students with
+    the same values share one (immutable) StudentFacts, so callers can decide once per object."""
+    from aid.changes.holds import holds_for
+    n = len(fact_columns())
+    ids = [r.id for r in rows]
+    levels = hardship_levels_for(ids, semester)
+    holds = holds_for(ids, semester.start_date)
+    excellent = excellent_students(ids, semester)
+    made: dict[tuple, StudentFacts] = {}
+    out = {}
+    for r in rows:
+        extra = (levels.get(r.id), holds.get(r.id), r.id in excellent)
+        key = tuple(r[-n:]) + extra
+        if key not in made:
+            made[key] = facts_from_row(r, *extra)
+        out[r.id] = made[key]
+    return out
 
 
 def decide(student, programme: Programme, semester: Semester, *, facts: StudentFacts | None = None,

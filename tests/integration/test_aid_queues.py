@@ -59,7 +59,7 @@ def test_officer_reviews_in_bulk_and_counts_update_out_of_band(world, client, au
     assert {db.session.get(Application, a.id).state, db.session.get(Application, b.id).state} == {"reviewed"}
 
 
-def test_queue_counts_stop_at_the_cap_and_say_so(world, client, auth, monkeypatch):
+def test_queue_counts_are_exact_and_stop_at_the_cap_only_under_a_class_filter(world, client, auth, monkeypatch):
     import re
 
     make(world, "A1", "submitted")
@@ -67,16 +67,20 @@ def test_queue_counts_stop_at_the_cap_and_say_so(world, client, auth, monkeypatc
     auth.login("a1_officer")
     page = client.get("/applications/queue").get_data(as_text=True)
     tabs = page[page.index('id="queue-counts"'):page.index("</nav>", page.index('id="queue-counts"'))]
-    assert re.search(r"已提交\s*<span class=\"badge\">2</span>", tabs)  # exact under the cap
+    assert re.search(r"已提交\s*<span class=\"badge\">2</span>", tabs)
     total = db.session.scalar(select(func.count()).select_from(Application).where(
         Application.school_id == world.obj["A1"].school.id, Application.semester == str(SEM)))
     assert total > 2 and re.search(rf"全部\s*<span class=\"badge\">{total}</span>", tabs)
     monkeypatch.setattr(applications, "COUNT_CAP", 1)
-    page = client.get("/applications/queue").get_data(as_text=True)
+    page = client.get("/applications/queue").get_data(as_text=True)  # from the tallies: exact past any cap
     tabs = page[page.index('id="queue-counts"'):page.index("</nav>", page.index('id="queue-counts"'))]
-    assert re.search(r"已提交\s*<span class=\"badge\">1\+</span>", tabs)
+    assert re.search(r"已提交\s*<span class=\"badge\">2</span>", tabs)
+    assert 'class="badge nav-badge">4<' in page  # 2 submitted + 2 world drafts
+    cls = world.obj["A1"].school_class
+    page = client.get(f"/applications/queue?state=submitted&class_id={cls.id}").get_data(as_text=True)
+    tabs = page[page.index('id="queue-counts"'):page.index("</nav>", page.index('id="queue-counts"'))]
+    assert re.search(r"已提交\s*<span class=\"badge\">1\+</span>", tabs)  # a class: counted up to the cap
     assert re.search(r"全部\s*<span class=\"badge\">1\+</span>", tabs)
-    assert 'class="badge nav-badge">1+<' in page
     assert page.count('name="sel"') == 2  # the rows themselves are not capped
 
 

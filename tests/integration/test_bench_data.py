@@ -73,6 +73,12 @@ def test_bench_data_at_tiny_size(ctx):
     assert count(StudentTally) == len(db.session.execute(select(
         StudentTally.school_id, StudentTally.study_mode, StudentTally.status, StudentTally.registration_state)
         .distinct()).all())
+    from aid.applications import tallies as application_tallies
+    from aid.applications.models import ApplicationTally
+    assert application_tallies.check() == []
+    assert count(ApplicationTally) == len(db.session.execute(select(
+        ApplicationTally.school_id, ApplicationTally.semester, ApplicationTally.programme_id, ApplicationTally.level,
+        ApplicationTally.state).distinct()).all())
 
     # the stored red-flag counts the pages read equal the live counts
     from aid.supervision import flag_store
