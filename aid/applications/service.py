@@ -21,10 +21,9 @@ from aid.programmes.models import Programme
 from aid.programmes.semesters import Semester
 from aid.scoping import scope
 from aid.students.models import SchoolClass, Student
-from aid.workflow import TransitionError, apply_transition
+from aid.workflow import STALE_MESSAGE, BulkOutcome, TransitionError, apply_transition, parse_selection
 
 PROPOSED_KINDS = ("tuition_waiver", "national_grant")
-STALE_MESSAGE = "该记录已被他人处理，请刷新后重试"
 
 
 class ApplicationError(Exception):
@@ -541,33 +540,17 @@ def generate_proposals(user, school_id: int, programme: Programme, semester: Sem
 
 # --- steps -----------------------------------------------------------------------------
 
-@dataclass
-class BulkResult:
-    done: list[Application] = field(default_factory=list)
-    stale: list[tuple[int, str]] = field(default_factory=list)
-    refused: list[tuple[int, str]] = field(default_factory=list)
-
-    @property
-    def message(self) -> str:
-        parts = [f"已处理{len(self.done)}条"]
-        if self.stale:
-            parts.append(f"{len(self.stale)}条已被他人处理，未执行，请刷新后重试")
-        if self.refused:
-            parts.append(f"{len(self.refused)}条不能执行")
-        return "；".join(parts)
+BulkResult = BulkOutcome  # done: the applications stepped; stale / refused: (id, message)
 
 
 def parse_items(values: list[str]) -> list[tuple[int, int]]:
-    """'id:version' pairs from the selected rows."""
-    items = []
-    for v in values:
-        a, _, b = (v or "").partition(":")
-        if not (a.isdigit() and b.isdigit()):
-            raise ApplicationError("选择的记录无效，请刷新后重试")
-        items.append((int(a), int(b)))
-    if len(items) > 1000:
-        raise ApplicationError("一次最多处理1000条")
-    return items
+    """'id:version' pairs from the selected rows (an empty selection is bulk()'s message)."""
+    if not values:
+        return []
+    try:
+        return parse_selection(values)
+    except TransitionError as exc:
+        raise ApplicationError(str(exc)) from None
 
 
 def step(user, app: Application, action: str, *, expected_version: int | None, reason: str = "") -> None:
