@@ -1,8 +1,6 @@
 """`flask --app app applications tallies [--compact | --rebuild]`."""
 from __future__ import annotations
 
-import sys
-
 import click
 from flask import Flask
 from flask.cli import with_appcontext
@@ -22,17 +20,6 @@ def register(app: Flask) -> None:
         the applications table (exit 1 when they differ); --compact folds PostgreSQL's appended
         rows, --rebuild recounts them."""
         from aid.applications import tallies
-        from aid.extensions import db
+        from aid.tallies import run_tally_command
 
-        if rebuild:
-            click.echo(f"已重新统计：{tallies.rebuild()} 组", err=True)
-        if compact:
-            click.echo(f"已合并：剩余 {tallies.compact()} 行", err=True)
-        db.session.commit()
-        differences = tallies.check()
-        for key, tally, actual in differences:
-            click.echo(f"{'/'.join(map(str, key))}\t统计 {tally}\t实际 {actual}")
-        if differences:
-            click.echo(f"{len(differences)} 组统计与申请表不一致；可用 --rebuild 重新统计。", err=True)
-            sys.exit(1)
-        click.echo("资助申请统计与申请表一致。", err=True)
+        run_tally_command(tallies, compact=compact, rebuild=rebuild, table_label="申请表", tally_label="资助申请统计")

@@ -70,21 +70,10 @@ def register(app: Flask) -> None:
     def tallies_command(compact: bool, rebuild: bool):
         """Check the student tallies against the students table (exit 1 when they differ);
         --compact folds PostgreSQL's appended rows, --rebuild recounts them."""
-        from aid.extensions import db
         from aid.students import tallies
+        from aid.tallies import run_tally_command
 
-        if rebuild:
-            click.echo(f"已重新统计：{tallies.rebuild()} 组", err=True)
-        if compact:
-            click.echo(f"已合并：剩余 {tallies.compact()} 行", err=True)
-        db.session.commit()
-        differences = tallies.check()
-        for key, tally, actual in differences:
-            click.echo(f"{'/'.join(map(str, key))}\t统计 {tally}\t实际 {actual}")
-        if differences:
-            click.echo(f"{len(differences)} 组统计与学生表不一致；可用 --rebuild 重新统计。", err=True)
-            sys.exit(1)
-        click.echo("学生统计与学生表一致。", err=True)
+        run_tally_command(tallies, compact=compact, rebuild=rebuild, table_label="学生表", tally_label="学生统计")
 
     @students_group.command("rebuild-shared-keys")
     @with_appcontext
