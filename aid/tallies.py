@@ -10,26 +10,35 @@ from aid.extensions import db
 
 
 class TriggerTally:
-    def __init__(self, source, tally, key: tuple[str, ...]):
-        self.source, self.tally, self.key = source, tally, key
+    def __init__(self, source, tally, key: tuple[str, ...], sums: tuple[str, ...] = ()):
+        """`sums`: columns of the source also summed per key (the tally has a column of each name);
+        the values compared are then (count, *sums) instead of the count."""
+        self.source, self.tally, self.key, self.sums = source, tally, key, sums
         self._key_sql = ", ".join(key)
+        self._values_sql = ", ".join(("n",) + sums)
 
-    def live_counts(self) -> dict[tuple, int]:
+    def _value(self, row):
+        return tuple(int(v or 0) for v in row[len(self.key):]) if self.sums else row[-1]
+
+    def live_counts(self) -> dict:
         columns = [getattr(self.source, name) for name in self.key]
-        return {tuple(row[:-1]): row[-1]
-                for row in db.session.execute(select(*columns, func.count()).group_by(*columns))}
+        values = [func.count()] + [func.sum(getattr(self.source, name)) for name in self.sums]
+        return {tuple(row[:len(self.key)]): self._value(row)
+                for row in db.session.execute(select(*columns, *values).group_by(*columns))}
 
-    def tally_counts(self) -> dict[tuple, int]:
+    def tally_counts(self) -> dict:
         columns = [getattr(self.tally, name) for name in self.key]
         total = func.sum(self.tally.n)
-        return {tuple(row[:-1]): row[-1] for row in db.session.execute(
-            select(*columns, total).group_by(*columns).having(total != 0))}
+        values = [total] + [func.sum(getattr(self.tally, name)) for name in self.sums]
+        return {tuple(row[:len(self.key)]): self._value(row) for row in db.session.execute(
+            select(*columns, *values).group_by(*columns).having(total != 0))}
 
     def check(self) -> list[tuple]:
         """Keys whose tally differs from the table: [(key, tally, actual)]; [] when exact."""
         live, tallies = self.live_counts(), self.tally_counts()
-        return [(key, tallies.get(key, 0), live.get(key, 0)) for key in sorted(set(live) | set(tallies), key=str)
-                if tallies.get(key, 0) != live.get(key, 0)]
+        none = (0,) * (1 + len(self.sums)) if self.sums else 0
+        return [(key, tallies.get(key, none), live.get(key, none)) for key in sorted(set(live) | set(tallies), key=str)
+                if tallies.get(key, none) != live.get(key, none)]
 
     def compact(self) -> int:
         """Fold the tallies into one row per key; returns the rows left. Safe while the app
@@ -37,10 +46,11 @@ class TriggerTally:
         transactions still running survive); SQLite has one writer at a time anyway."""
         table = self.tally.__tablename__
         if db.engine.dialect.name == "postgresql":
+            sums = ", ".join(f"sum({name})" for name in ("n",) + self.sums)
             db.session.execute(text(
-                f"WITH moved AS (DELETE FROM {table} RETURNING {self._key_sql}, n) "
-                f"INSERT INTO {table} ({self._key_sql}, n) SELECT {self._key_sql}, sum(n) FROM moved "
-                f"GROUP BY {self._key_sql} HAVING sum(n) != 0"))
+                f"WITH moved AS (DELETE FROM {table} RETURNING {self._key_sql}, {self._values_sql}) "
+                f"INSERT INTO {table} ({self._key_sql}, {self._values_sql}) SELECT {self._key_sql}, {sums} "
+                f"FROM moved GROUP BY {self._key_sql} HAVING sum(n) != 0"))
         else:
             folded = self.tally_counts()
             db.session.execute(self.tally.__table__.delete())
@@ -56,10 +66,13 @@ class TriggerTally:
         self._insert(live)
         return len(live)
 
-    def _insert(self, rows: dict[tuple, int]) -> None:
+    def _insert(self, rows: dict) -> None:
+        def values(value):
+            return dict(zip(("n",) + self.sums, value)) if self.sums else {"n": value}
+        rows = [dict(zip(self.key, key), **values(value)) for key, value in rows.items()
+                if (value[0] if self.sums else value)]
         if rows:
-            db.session.execute(self.tally.__table__.insert(),
-                               [dict(zip(self.key, key), n=n) for key, n in rows.items() if n])
+            db.session.execute(self.tally.__table__.insert(), rows)
 
 
 def run_tally_command(module, *, compact: bool, rebuild: bool, table_label: str, tally_label: str) -> None:

@@ -87,10 +87,15 @@ def _clean(app) -> None:
 
 @pytest.fixture
 def ctx(app):
-    """An app context over empty tables."""
+    """An app context over empty tables. After the test, the payment line tallies must still
+    agree with the payment lines (the settlement roll-up reads them): every write path any test
+    takes is checked, not only those a tally test thought of."""
     _clean(app)
     with app.app_context():
         yield app
+        db.session.rollback()
+        from aid.funds import tallies
+        assert tallies.check() == [], "payment line tallies differ from payment_lines"
         db.session.remove()
 
 

@@ -33,3 +33,15 @@ def register(app: Flask) -> None:
                 click.echo(f"第{batch_id}号批次：台账生成失败：{exc}", err=True)
         if not ids:
             click.echo("没有缺少台账的已锁定批次")
+
+    @funds_group.command("tallies")
+    @click.option("--compact", is_flag=True, help="Fold the tallies into one row per key (schedule it on PostgreSQL).")
+    @click.option("--rebuild", is_flag=True, help="Recount the tallies from the payment_lines table.")
+    @with_appcontext
+    def tallies_command(compact: bool, rebuild: bool):
+        """Check the payment line tallies (the settlement roll-up) against the payment_lines table
+        (exit 1 when they differ); --compact folds PostgreSQL's appended rows, --rebuild recounts."""
+        from aid.funds import tallies
+        from aid.tallies import run_tally_command
+
+        run_tally_command(tallies, compact=compact, rebuild=rebuild, table_label="发放明细表", tally_label="发放统计")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from aid.extensions import db
@@ -207,6 +207,24 @@ class BatchExclusion(db.Model):
     reason: Mapped[str] = mapped_column(String(300))
 
     student = relationship("Student")
+
+
+class PaymentLineTally(db.Model):
+    """Payment lines and their amounts per programme, period, school and status, kept by database
+    triggers (migration 0019) like the student and application tallies: the settlement roll-up
+    of a province sums a few thousand rows instead of its ≈ 60,000 lines a semester. Always read
+    as SUM(n), SUM(amount_fen) per key: on PostgreSQL the triggers append +/- rows until
+    `flask --app app funds tallies --compact` folds them."""
+    __tablename__ = "payment_line_tallies"
+    __table_args__ = (Index("ix_payment_line_tallies_key", "programme_id", "period", "school_id", "status",
+                            "n", "amount_fen"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int]
+    period: Mapped[str] = mapped_column(String(12))
+    school_id: Mapped[int]
+    status: Mapped[str] = mapped_column(String(12))
+    n: Mapped[int]
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
 
 
 class Settlement(db.Model):

@@ -170,13 +170,13 @@ def build(schools: int, students: int, seed: int = 1, echo=print) -> BenchContex
             ctx.timings[area] = time.perf_counter() - t
     rebuild_shared_keys()  # the students were bulk-inserted, past the session's flush hook
     db.session.commit()
-    # the student and application tallies' triggers appended one row per student / application on
-    # PostgreSQL: fold them, as the scheduled `students tallies --compact` and `applications tallies
-    # --compact` do in service
+    # the student, application and payment line tallies' triggers appended one row per insert on
+    # PostgreSQL: fold them, as the scheduled `… tallies --compact` commands do in service
     from aid.applications import tallies as application_tallies
+    from aid.funds import tallies as payment_tallies
     from aid.students import tallies
-    tallies.compact()
-    application_tallies.compact()
+    for upkeep in (tallies, application_tallies, payment_tallies):
+        upkeep.compact()
     db.session.commit()
     # planner statistics, as a database in service has them (PostgreSQL's autovacuum, SQLite's
     # PRAGMA optimize): without them both planners guess badly after a bulk load. PostgreSQL also
