@@ -142,8 +142,7 @@ def queue_page(user, f: QueueFilters, page: int, size: int) -> tuple[list[QueueR
     for r in rows:
         d = decisions[r.application_id]
         if d is not None and id(d) not in texts:
-            texts[id(d)] = "；".join(x.text for x in d.reasons if x.code in d.matched) if d.eligible \
-                else "；".join(x.text for x in d.failures)
+            texts[id(d)] = proposal_why(d)
         out.append(QueueRow(r.application_id, r.version, r.semester, r.school_name, r.class_name, r.student_name,
                             r.programme_name, r.level, r.amount_fen, r.state, d,
                             texts[id(d)] if d is not None else ""))

@@ -92,5 +92,18 @@ def hold_candidates_select():
                  select(Student.id).where(Student.status.in_(HOLD_STATUSES)))
 
 
+def can_be_held(student_id):
+    """hold_candidates_select() as a condition on one row's `student_id` column (correlated: a
+    school's own lines are probed one by one instead of gathering the province's candidates)."""
+    from sqlalchemy import exists, or_
+
+    from aid.changes.models import StatusChange
+
+    return or_(
+        exists().where(StatusChange.student_id == student_id, StatusChange.state == "approved",
+                       StatusChange.kind.in_(TIMELINE_KINDS)),
+        exists().where(Student.id == student_id, Student.status.in_(HOLD_STATUSES)))
+
+
 def hold_for(student_id: int, on_date: date | None = None, *, school_id: int | None = None) -> str | None:
     return holds_for([student_id], on_date, school_id=school_id).get(student_id)

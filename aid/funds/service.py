@@ -12,13 +12,13 @@ import inspect
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from aid.applications.models import Application
 from aid.audit.service import client_ip, record
-from aid.changes.holds import holds_for
+from aid.changes.holds import can_be_held, holds_for  # can_be_held: the recovery list (and service.can_be_held in tests)
 from aid.core.errors import InvalidValue
 from aid.core.identity import validate_bank_card, validate_social_security_card
 from aid.core.money import format_fen, parse_yuan
@@ -525,19 +525,6 @@ def recovery_lines(lines: list[PaymentLine]) -> list[tuple[PaymentLine, str]]:
         result.extend((ln, holds[ln.student_id]) for ln in group if ln.student_id in holds)
     result.sort(key=lambda pair: (pair[0].school_id, pair[0].period, pair[0].id))
     return result
-
-
-def can_be_held(student_id):
-    """The correlated form of aid.changes.holds.hold_candidates_select() for one row's
-    `student_id` column: the student has an approved timeline change or a hold status on
-    the register (the same two conditions; tests check both forms agree)."""
-    from aid.changes.holds import HOLD_STATUSES, TIMELINE_KINDS
-    from aid.changes.models import StatusChange
-
-    return or_(
-        exists().where(StatusChange.student_id == student_id, StatusChange.state == "approved",
-                       StatusChange.kind.in_(TIMELINE_KINDS)),
-        exists().where(Student.id == student_id, Student.status.in_(HOLD_STATUSES)))
 
 
 def _held_lines(user):
