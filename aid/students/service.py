@@ -464,11 +464,10 @@ def registration_page(user, f: StudentFilter) -> tuple[list[RegistrationLine], b
     (a join would let SQLite start from the schools and sort every match); the school and class
     names of the page's rows are looked up after."""
     from aid.org.models import School
-    stmt = scope(select(Student.id, Student.register_no, Student.name, Student.id_number_masked,
-                        Student.registration_state, Student.registration_note, Student.school_id,
-                        Student.class_id), Student, user) \
-        .where(*_conditions(user, f, True)).order_by(*_page_order(f)) \
-        .offset((f.page - 1) * f.page_size).limit(f.page_size + 1)
+    stmt = filtered(user, f).with_only_columns(
+        Student.id, Student.register_no, Student.name, Student.id_number_masked, Student.registration_state,
+        Student.registration_note, Student.school_id, Student.class_id) \
+        .order_by(*_page_order(f)).offset((f.page - 1) * f.page_size).limit(f.page_size + 1)
     rows = db.session.execute(stmt).all()
     schools = dict(db.session.execute(
         select(School.id, School.name).where(School.id.in_({r.school_id for r in rows}))).all()) if rows else {}
