@@ -60,3 +60,17 @@ def mostly_true(condition):
     from aid.extensions import db
 
     return func.likely(condition) if db.engine.dialect.name == "sqlite" else condition
+
+
+BOUND_IDS = 900  # ids per IN list: under SQLite's old limit of 999 bound parameters
+
+
+def id_groups(ids, size: int = BOUND_IDS) -> list:
+    """What to put in `column.in_(…)`, statement by statement: a select of one id column as it is
+    (one statement), or a list of ids (duplicates dropped) in chunks of bound parameters."""
+    from sqlalchemy import Select
+
+    if isinstance(ids, Select):
+        return [ids]
+    ids = list(dict.fromkeys(ids))
+    return [ids[start:start + size] for start in range(0, len(ids), size)]

@@ -16,13 +16,13 @@ from datetime import date
 
 from sqlalchemy import Select, select
 
+from aid.database import id_groups
 from aid.extensions import db
 from aid.students.models import Student
 from aid.timeutil import local_today
 
 HOLD_STATUSES = {"休学": "休学", "退学": "退学", "转出": "转学（转出）"}
 TIMELINE_KINDS = ("suspend", "military", "withdraw", "resume", "transfer")
-_CHUNK = 900
 
 
 def _reason(kind: str, happened_on: date) -> str:
@@ -42,13 +42,9 @@ def holds_for(student_ids: list[int] | Select, on_date: date | None = None, *,
     statement per kind of record instead of long lists of bound ids)."""
     from aid.changes.models import StatusChange
 
-    if isinstance(student_ids, Select):
-        chunks: list = [student_ids]
-    elif not student_ids:
+    chunks = id_groups(student_ids)
+    if not chunks:
         return {}
-    else:
-        ids = list(dict.fromkeys(student_ids))
-        chunks = [ids[start:start + _CHUNK] for start in range(0, len(ids), _CHUNK)]
     on_date = on_date or local_today()
     held: dict[int, str] = {}
     for chunk in chunks:

@@ -8,6 +8,7 @@ from functools import lru_cache
 from sqlalchemy import Select, func, select
 
 from aid.audit.service import record
+from aid.database import id_groups
 from aid.extensions import db
 from aid.settings import get_setting
 from aid.timeutil import local_today
@@ -240,20 +241,13 @@ def tuition_standard_fen(student) -> int | None:
     return major.tuition_fen_per_year
 
 
-def _id_groups(student_ids: list[int] | Select, size: int = 900) -> list:
-    """A select of ids as it is, or a list of ids in chunks of bound parameters."""
-    if isinstance(student_ids, Select):
-        return [student_ids]
-    return [student_ids[i:i + size] for i in range(0, len(student_ids), size)]
-
-
 def hardship_levels_for(student_ids: list[int] | Select, semester: Semester) -> dict[int, str]:
     """{student_id: level} from the noticed or filed determination of the semester's school year
     (`student_ids`: a list, or a select of one id column)."""
     from aid.hardship.models import HardshipApplication
     sy = f"{semester.school_year_start}-{semester.school_year_start + 1}"
     levels: dict[int, tuple[int, str]] = {}
-    for group in _id_groups(student_ids):
+    for group in id_groups(student_ids):
         rows = db.session.execute(select(
             HardshipApplication.student_id, HardshipApplication.semester, HardshipApplication.level).where(
             HardshipApplication.student_id.in_(group),
@@ -274,7 +268,7 @@ def excellent_students(student_ids: list[int] | Select, semester: Semester) -> s
     if programme is None:
         return set()
     found: set[int] = set()
-    for group in _id_groups(student_ids):
+    for group in id_groups(student_ids):
         found.update(db.session.execute(select(Application.student_id).where(
             Application.programme_id == programme.id, Application.semester == str(semester),
             Application.student_id.in_(group), Application.state != "rejected")).scalars())
