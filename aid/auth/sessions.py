@@ -57,4 +57,6 @@ def init_login(app: Flask) -> None:
     @app.context_processor
     def inject_user():
         from flask import has_request_context
-        return {"user": current_user if has_request_context() else None}
+        # the user object itself, not the proxy: a list page reads it once per row, and
+        # each read through the proxy costs a context lookup
+        return {"user": current_user._get_current_object() if has_request_context() else None}

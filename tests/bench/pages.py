@@ -2,7 +2,7 @@
 
 A fifth element makes it a POST of that form (the CSRF token is added); "{name}",
 "{register_no}" and "{id_number}" in paths and forms are filled from a sample student
-of the school officer's school (tests/bench/sample.py). Every list and queue page is
+of the school officer's school (tests/bench/inprocess.py: sample). Every list and queue page is
 measured for each role that has it, plus its HTMX partial (a filter or page 2)."""
 P, B, O, L = "province_admin", "bureau_officer", "school_officer", "school_leader"
 STAFF = (P, B, O, L)
