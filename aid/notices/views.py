@@ -42,7 +42,8 @@ def index():
     filters = FilterForm(request.args)
     filters.state.choices = [("", "全部状态")] + list(NOTICE_STATES.items())
     filters.kind.choices = [("", "全部类别")] + list(NOTICE_KINDS.items())
-    stmt = scoped_select(Notice).order_by(Notice.id.desc())
+    # the schools' names in one statement, not one per row
+    stmt = scoped_select(Notice).options(selectinload(Notice.school)).order_by(Notice.id.desc())
     if filters.state.data in NOTICE_STATES:
         stmt = stmt.where(Notice.state == filters.state.data)
     if filters.kind.data in NOTICE_KINDS:

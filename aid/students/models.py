@@ -90,6 +90,8 @@ class Student(db.Model):
         # a jurisdiction's ID hashes without reading its rows (the data-quality page's duplicates:
         # each hash probed against ix_students_idhash_status_school_mode)
         db.Index("ix_students_school_idhash", "school_id", "id_number_hash"),
+        # the students on a hold status, ids from the index alone (the recovery page's candidates)
+        db.Index("ix_students_status_id", "status", "id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
@@ -111,7 +113,7 @@ class Student(db.Model):
     household: Mapped[str] = mapped_column(String(10), default="rural")
     study_mode: Mapped[str] = mapped_column(String(16), default="full_time", index=True)
     enrolment_date: Mapped[date]
-    status: Mapped[str] = mapped_column(String(8), default="在籍", index=True, active_history=True)
+    status: Mapped[str] = mapped_column(String(8), default="在籍", active_history=True)
     registration_state: Mapped[str] = mapped_column(String(16), default="draft", index=True)
     registration_note: Mapped[str] = mapped_column(String(500), default="")
     aid_card_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
