@@ -16,6 +16,9 @@ depends_on = None
 def upgrade():
     op.create_index("ix_students_status_id", "students", ["status", "id"], unique=False)
     op.drop_index("ix_students_status", table_name="students")
+    # the planner needs the new index's statistics: without them SQLite walks (status, id) for
+    # "class_id IS NULL AND status = ?" on the data-quality page (7 → 109 ms at province scale)
+    op.execute("ANALYZE students")
 
 
 def downgrade():
