@@ -536,20 +536,31 @@ def _held_lines(user):
     database sorts them, Python reads them as plain tuples (no ORM rows) and decides holds per
     school and period only for the groups the page reaches."""
     from aid.changes.holds import hold_candidates_select
-    from aid.database import mostly_true
-    from aid.scoping import scope
+    from aid.scoping import school_ids
 
+    lines = select(PaymentLine.id, PaymentLine.school_id, PaymentLine.period, PaymentLine.student_id) \
+        .where(PaymentLine.status == "paid").order_by(PaymentLine.school_id, PaymentLine.period, PaymentLine.id)
     if user.role in ("school_officer", "school_leader"):
         # one school: its own paid lines, each looked up (two index probes), instead of
         # gathering the province's candidates first (≈ 24 → 5 ms in the bench data)
-        candidate = can_be_held(PaymentLine.student_id)
-        paid = PaymentLine.status == "paid"
-    else:
-        candidate = PaymentLine.student_id.in_(hold_candidates_select())
-        paid = mostly_true(PaymentLine.status == "paid")
-    stmt = scope(select(PaymentLine.id, PaymentLine.school_id, PaymentLine.period, PaymentLine.student_id)
-                 .where(paid, candidate)
-                 .order_by(PaymentLine.school_id, PaymentLine.period, PaymentLine.id), PaymentLine, user)
+        yield from _held_in_stream(lines.where(PaymentLine.school_id == (user.school_id or -1),
+                                               can_be_held(PaymentLine.student_id)))
+        return
+    # a jurisdiction: a few schools a pass, in school order, so the first page (≈ 40 held lines a
+    # school in the bench data) reads ten schools' candidate lines, not the province's 7,000
+    # (PostgreSQL hash-joined all 160,000 paid lines for them: 51 → 6 ms; SQLite 20 → 9 ms)
+    schools = sorted(school_ids(user))
+    candidates = PaymentLine.student_id.in_(hold_candidates_select())
+    for i in range(0, len(schools), RECOVERY_SCHOOLS_PER_PASS):
+        yield from _held_in_stream(lines.where(
+            PaymentLine.school_id.in_(schools[i:i + RECOVERY_SCHOOLS_PER_PASS]), candidates))
+
+
+RECOVERY_SCHOOLS_PER_PASS = 10
+
+
+def _held_in_stream(stmt):
+    """Holds of an ordered stream of (line id, school, period, student), decided per group."""
     result = db.session.connection().execute(stmt)
     try:
         key, group = None, []

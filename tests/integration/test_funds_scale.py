@@ -239,6 +239,23 @@ def test_recovery_pages_match_every_paid_line(held, role):
     assert [(ln.id, r) for ln, r in service.recovery_list(user, limit=3)] == want[:3]
 
 
+@pytest.mark.parametrize("per_pass", [1, 2])
+def test_recovery_pages_across_passes_of_schools(held, monkeypatch, per_pass):
+    """A jurisdiction is read a few schools a pass: pages that straddle passes keep the order."""
+    monkeypatch.setattr(service, "RECOVERY_SCHOOLS_PER_PASS", per_pass)
+    user = held.user("province_admin")
+    want = _reference(user)
+    schools = set(db.session.scalars(select(PaymentLine.school_id).where(PaymentLine.id.in_([i for i, _ in want]))))
+    assert len(schools) >= 3  # three schools: two passes or more
+    for size in (3, 50):
+        got, page, more = [], 1, True
+        while more:
+            rows, more = service.recovery_page(user, page, size)
+            got += [(ln.id, reason) for ln, reason in rows]
+            page += 1
+        assert got == want, size
+
+
 def test_recovery_reasons_and_periods(held):
     names = {(ln.student.name, ln.period): reason for ln, reason in service.recovery_list(held.user("school_officer"))}
     assert names[("A1追回0", SEM)] == "学籍状态为退学，暂停发放"
