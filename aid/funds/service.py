@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from aid.applications.models import Application
 from aid.audit.service import client_ip, record
-from aid.changes.holds import can_be_held, holds_for  # can_be_held: the recovery list (and service.can_be_held in tests)
+from aid.changes.holds import can_be_held, holds_for
 from aid.core.errors import InvalidValue
 from aid.core.identity import validate_bank_card, validate_social_security_card
 from aid.core.money import format_fen, parse_yuan

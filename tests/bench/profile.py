@@ -16,6 +16,22 @@ from sqlalchemy import event
 SQL_CHARS = int(os.environ.get("PROFILE_SQL_CHARS", "400"))  # how much of each statement to print
 
 
+def record_statements(engine) -> list[tuple[float, str]]:
+    """The list to which every statement the engine runs from now on is appended, as (ms, SQL);
+    the time runs until the first row (see docs/performance.md on what that leaves out)."""
+    statements: list[tuple[float, str]] = []
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def before(conn, cursor, statement, params, context, executemany):
+        conn.info["t0"] = time.perf_counter()
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def after(conn, cursor, statement, params, context, executemany):
+        statements.append(((time.perf_counter() - conn.info["t0"]) * 1000, statement))
+
+    return statements
+
+
 def main(argv: list[str]) -> None:
     from aid import create_app
     from aid.extensions import db
@@ -27,17 +43,8 @@ def main(argv: list[str]) -> None:
     client = app.test_client()
     client.post("/login", data={"username": username, "password": PASSWORD})
     client.get(path, headers=headers)  # warm-up
-    statements = []
     with app.app_context():
-        engine = db.engine
-
-    @event.listens_for(engine, "before_cursor_execute")
-    def before(conn, cursor, statement, params, context, executemany):
-        conn.info["t0"] = time.perf_counter()
-
-    @event.listens_for(engine, "after_cursor_execute")
-    def after(conn, cursor, statement, params, context, executemany):
-        statements.append(((time.perf_counter() - conn.info["t0"]) * 1000, statement))
+        statements = record_statements(db.engine)
 
     profiler = cProfile.Profile() if "--cprofile" in argv else None
     t0 = time.perf_counter()

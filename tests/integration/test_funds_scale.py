@@ -10,7 +10,7 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import select
 
-from aid.changes.holds import hold_candidates_select
+from aid.changes.holds import can_be_held, hold_candidates_select
 from aid.changes.models import StatusChange
 from aid.extensions import db
 from aid.funds import service, settlement
@@ -275,10 +275,10 @@ def test_recovery_page_lists_the_first_rows(held, client, auth):
 
 
 def test_correlated_hold_candidates_agree_with_the_changes_area(held):
-    """The officer's recovery list checks candidates per line (service.can_be_held); the others
+    """The officer's recovery list checks candidates per line (can_be_held); the others
     start from aid.changes.holds.hold_candidates_select(): both pick the same lines."""
     paid = select(PaymentLine.id)
-    correlated = set(db.session.execute(paid.where(service.can_be_held(PaymentLine.student_id))).scalars())
+    correlated = set(db.session.execute(paid.where(can_be_held(PaymentLine.student_id))).scalars())
     listed = set(db.session.execute(paid.where(PaymentLine.student_id.in_(hold_candidates_select()))).scalars())
     everyone = set(db.session.execute(paid).scalars())
     assert correlated == listed and 0 < len(listed) < len(everyone)
